@@ -1,0 +1,1 @@
+"""REST adapter (FastAPI) over the core."""

@@ -1,0 +1,1 @@
+"""Batch runners: the same screening function per partition, locally or on Spark."""

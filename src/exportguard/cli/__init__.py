@@ -1,0 +1,1 @@
+"""Command-line adapter (Typer) over the core."""

@@ -1,0 +1,1 @@
+"""License applications and licenses: lifecycle transitions, deadlines and balances."""

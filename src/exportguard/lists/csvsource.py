@@ -1,0 +1,82 @@
+"""Shared reading of delimited list files: encoding checks, required columns, row errors."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+from exportguard.lists.errors import ListFormatError
+
+csv.field_size_limit(10_000_000)
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, un-gzipped when the name ends in .gz."""
+    data = path.read_bytes()
+    if path.suffix == ".gz":
+        try:
+            return gzip.decompress(data)
+        except OSError as exc:
+            raise ListFormatError(path.name, f"not a valid gzip file ({exc})") from exc
+    return data
+
+
+def sha256(data: bytes) -> str:
+    """Content hash that identifies a list version."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def decode(data: bytes, file: str, encodings: tuple[str, ...] = ("utf-8-sig",)) -> str:
+    """Text of the file in the first encoding that fits, else an error naming the byte offset."""
+    error: UnicodeDecodeError | None = None
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            error = exc
+    assert error is not None
+    line = data[: error.start].count(b"\n") + 1
+    raise ListFormatError(file, f"not valid {encodings[0]} text at byte {error.start}", row=line)
+
+
+def dict_rows(text: str, file: str, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows of a headed CSV as (line number, row) pairs, refusing missing columns and ragged rows."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ListFormatError(file, "file is empty") from None
+    except csv.Error as exc:
+        raise ListFormatError(file, f"broken CSV header ({exc})", row=1) from exc
+    missing = [column for column in required if column not in header]
+    if missing:
+        raise ListFormatError(file, f"missing required column(s): {', '.join(missing)}", row=1)
+    yield from _checked_rows(reader, header, file)
+
+
+def _checked_rows(reader: Iterator[list[str]], header: list[str], file: str) -> Iterator[tuple[int, dict[str, str]]]:
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = getattr(reader, "line_num", None)
+            raise ListFormatError(file, f"broken CSV quoting ({exc})", row=line) from exc
+        line = getattr(reader, "line_num", 0)
+        if not values or values == [""]:
+            continue
+        if values == header:
+            continue
+        if len(values) != len(header):
+            raise ListFormatError(file, f"expected {len(header)} fields, found {len(values)}", row=line)
+        yield line, dict(zip(header, values, strict=True))
+
+
+def split_list(value: str, separator: str = ";") -> tuple[str, ...]:
+    """A separated cell as a tuple of trimmed, non-empty parts."""
+    return tuple(part.strip() for part in (value or "").split(separator) if part.strip())

@@ -1,0 +1,1 @@
+"""License determination: ordered regulatory checks, each citing its CFR section or FR notice."""

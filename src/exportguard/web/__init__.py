@@ -1,0 +1,1 @@
+"""Analyst web console: server-rendered pages served by the API app."""
