@@ -15,9 +15,7 @@ app = typer.Typer(
 )
 
 # Each module registers its commands on ``app`` when imported.
-COMMAND_MODULES = (
-    "exportguard.cli.screen",
-)
+COMMAND_MODULES = ("exportguard.cli.screen",)
 
 
 def main() -> None:

@@ -24,9 +24,7 @@ def load(path: str | Path) -> ListSnapshot:
     path = Path(path)
     data = read_bytes(path)
     text = decode(data, path.name)
-    parties = tuple(
-        _party(row, line, path.name) for line, row in dict_rows(text, path.name, REQUIRED_COLUMNS)
-    )
+    parties = tuple(_party(row, line, path.name) for line, row in dict_rows(text, path.name, REQUIRED_COLUMNS))
     if not parties:
         raise ListFormatError(path.name, "file has a header but no entries")
     as_of = max((party.start_date for party in parties if party.start_date), default=None)

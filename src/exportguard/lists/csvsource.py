@@ -65,9 +65,8 @@ def _checked_rows(reader: Iterator[list[str]], header: list[str], file: str) -> 
         except StopIteration:
             return
         except csv.Error as exc:
-            line = getattr(reader, "line_num", None)
-            raise ListFormatError(file, f"broken CSV quoting ({exc})", row=line) from exc
-        line = getattr(reader, "line_num", 0)
+            raise ListFormatError(file, f"broken CSV quoting ({exc})", row=_line(reader)) from exc
+        line = _line(reader)
         if not values or values == [""]:
             continue
         if values == header:
@@ -80,3 +79,7 @@ def _checked_rows(reader: Iterator[list[str]], header: list[str], file: str) -> 
 def split_list(value: str, separator: str = ";") -> tuple[str, ...]:
     """A separated cell as a tuple of trimmed, non-empty parts."""
     return tuple(part.strip() for part in (value or "").split(separator) if part.strip())
+
+
+def _line(reader: object) -> int:
+    return int(getattr(reader, "line_num", 0))

@@ -55,7 +55,12 @@ def append(session: Session, actor: str, action: str, subject: str, details: dic
     at = datetime.now(UTC).replace(microsecond=0)
     clean = json.loads(json.dumps(details, default=str))
     record = AuditRecord(
-        at=at, actor=actor, action=action, subject=subject, details=clean, prev_hash=prev_hash,
+        at=at,
+        actor=actor,
+        action=action,
+        subject=subject,
+        details=clean,
+        prev_hash=prev_hash,
         hash=record_hash(prev_hash, at, actor, action, subject, clean),
     )
     session.add(record)

@@ -1,0 +1,206 @@
+"""Benchmark corpora built from the real lists: variants of real entries and real non-listed names.
+
+Every query is derived from real data (the bundled CSL, the native-name gazetteer, the shared
+data files named below); the perturbations are deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from rapidfuzz import fuzz, process, utils
+
+from exportguard.lists.bundled import default_snapshot, native_names_for
+from exportguard.lists.model import ListSnapshot, Party
+from exportguard.matching.normalize import normalize
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+POSITIVE_LISTS = {"EL", "SDN", "DPL", "UVL", "MEU", "ISN", "CMIC", "SSI"}
+WELL_KNOWN_COMPANIES = (
+    "Micron Technology, Inc.",
+    "Intel Corporation",
+    "Google LLC",
+    "Microsoft Corporation",
+    "Apple Inc.",
+    "Samsung Electronics Co., Ltd.",
+    "Qualcomm Incorporated",
+    "Broadcom Inc.",
+    "Texas Instruments Incorporated",
+    "Cisco Systems, Inc.",
+    "Oracle Corporation",
+    "International Business Machines Corporation",
+    "Dell Technologies Inc.",
+    "Hewlett Packard Enterprise Company",
+    "Advanced Micro Devices, Inc.",
+    "NVIDIA Corporation",
+    "Siemens AG",
+    "Robert Bosch GmbH",
+    "Sony Group Corporation",
+    "Panasonic Holdings Corporation",
+    "Toshiba Corporation",
+    "LG Electronics Inc.",
+    "SK hynix Inc.",
+    "Taiwan Semiconductor Manufacturing Company Limited",
+    "Foxconn Technology Group",
+    "Lenovo Group Limited",
+    "Xiaomi Corporation",
+    "Alibaba Group Holding Limited",
+    "Tencent Holdings Limited",
+    "Baidu, Inc.",
+    "BYD Company Limited",
+    "Nokia Corporation",
+    "Telefonaktiebolaget LM Ericsson",
+    "ASML Holding N.V.",
+    "Infineon Technologies AG",
+    "STMicroelectronics N.V.",
+    "NXP Semiconductors N.V.",
+    "Applied Materials, Inc.",
+    "Lam Research Corporation",
+    "KLA Corporation",
+    "Western Digital Corporation",
+    "Seagate Technology Holdings plc",
+    "Amazon.com, Inc.",
+    "Meta Platforms, Inc.",
+    "Accenture plc",
+    "Schneider Electric SE",
+    "ABB Ltd",
+)
+_LEGAL_WORDS = re.compile(
+    r"\b(limited liability company|closed joint stock company|open joint stock company|joint stock company|"
+    r"co\.?,? ltd\.?|co\.?,?|ltd\.?|limited|llc|inc\.?|corp\.?|corporation|company|gmbh|jsc|ojsc|oao|ooo|plc)(?=\W|$)",
+    re.I,
+)
+_ABBREVIATE = {
+    "technology": "Tech",
+    "technologies": "Tech",
+    "international": "Intl",
+    "industries": "Ind",
+    "electronics": "Elec",
+    "communication": "Comm",
+    "communications": "Comm",
+    "institute": "Inst",
+    "university": "Univ",
+    "engineering": "Eng",
+    "science": "Sci",
+    "development": "Dev",
+    "information": "Info",
+    "group": "Grp",
+}
+
+
+_LEGAL_ABBREVIATIONS = {"company": "Co", "corporation": "Corp", "limited": "Ltd", "incorporated": "Inc"}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One benchmark query: the text, its category, and the entry keys that count as finding it."""
+
+    category: str
+    query: str
+    expected: frozenset[str]
+
+
+def positives(snapshot: ListSnapshot, sample: int, seed: int) -> list[Case]:
+    """Perturbed spellings of a seeded sample of real list entries (organisations)."""
+    rng = random.Random(seed)
+    entities = [p for p in snapshot.parties if p.list_code in POSITIVE_LISTS and p.entity_type != "Individual"]
+    same_name: dict[str, set[str]] = {}
+    for party in snapshot.parties:
+        same_name.setdefault(party.name, set()).add(party.key)
+    cases: list[Case] = []
+    for party in rng.sample(entities, sample):
+        expected = frozenset(same_name[party.name])
+        for category, make in PERTURBATIONS.items():
+            query = make(party, rng)
+            if query and normalize(query).tokens:
+                cases.append(Case(category, query, expected))
+    return cases
+
+
+def _typo(party: Party, rng: random.Random) -> str | None:
+    words = party.name.split()
+    longest = max(range(len(words)), key=lambda i: len(words[i]))
+    word = words[longest]
+    if len(word) < 6:
+        return None
+    i = rng.randrange(1, len(word) - 1)
+    edit = rng.choice(("swap", "drop", "double", "replace"))
+    if edit == "swap":
+        word = word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :]
+    elif edit == "drop":
+        word = word[:i] + word[i + 1 :]
+    elif edit == "double":
+        word = word[:i] + word[i] + word[i:]
+    else:
+        word = word[:i] + rng.choice("aeioustnrl") + word[i + 1 :]
+    return " ".join([*words[:longest], word, *words[longest + 1 :]])
+
+
+def _drop_legal_form(party: Party, _rng: random.Random) -> str | None:
+    stripped = " ".join(_LEGAL_WORDS.sub(" ", party.name).replace(",", " ").split())
+    return stripped if stripped and stripped != party.name else None
+
+
+def _reorder(party: Party, _rng: random.Random) -> str | None:
+    words = _LEGAL_WORDS.sub(" ", party.name).split()
+    return " ".join(words[1:] + words[:1]) if len(words) >= 2 else None
+
+
+def _abbreviate(party: Party, _rng: random.Random) -> str | None:
+    words = party.name.split()
+    changed = [_ABBREVIATE.get(w.strip(",.").lower(), w) for w in words]
+    if changed and changed[-1].strip(",.").lower() in _LEGAL_ABBREVIATIONS:
+        changed[-1] = _LEGAL_ABBREVIATIONS[changed[-1].strip(",.").lower()]
+    return " ".join(changed) if changed != words else None
+
+
+def _case_and_punctuation(party: Party, _rng: random.Random) -> str | None:
+    return re.sub(r"[^\w\s]", "", party.name).upper()
+
+
+PERTURBATIONS = {
+    "typo": _typo,
+    "dropped_legal_form": _drop_legal_form,
+    "reordered": _reorder,
+    "abbreviated": _abbreviate,
+    "case_punctuation": _case_and_punctuation,
+}
+
+
+def cross_script(snapshot: ListSnapshot) -> list[Case]:
+    """Chinese-script names from the gazetteer, each expected to find the entries it belongs to."""
+    by_native: dict[str, set[str]] = {}
+    for key, natives in native_names_for(snapshot).items():
+        for native in natives:
+            by_native.setdefault(native, set()).add(key)
+    return [Case("cross_script", native, frozenset(keys)) for native, keys in sorted(by_native.items())]
+
+
+def negatives(snapshot: ListSnapshot) -> list[Case]:
+    """Real organisation names that are not on the CSL (China's counter-sanction targets, well-known firms)."""
+    listed = {frozenset(normalize(name).tokens) for party in snapshot.parties for name in party.all_names}
+    names = list(WELL_KNOWN_COMPANIES)
+    with (SHARED / "opensanctions_cn_sanctions" / "cn_sanctions.csv").open(encoding="utf-8") as handle:
+        names += [row["Name"] for row in csv.DictReader(handle) if row["Type"] == "Organization"]
+    for file in ("dhs_uflpa.json", "cbp_wro.json"):
+        names += [entity["name"] for entity in json.loads((SHARED / "nsfreg_us_lists" / file).read_text())["entities"]]
+    unique = sorted({name for name in names if frozenset(normalize(name).tokens) not in listed})
+    all_names = [name for party in snapshot.parties for name in party.all_names]
+    return [Case("negative", name, frozenset()) for name in unique if not _same_entity_listed(name, all_names)]
+
+
+def _same_entity_listed(name: str, all_names: list[str]) -> bool:
+    """Drop 'negatives' that are in fact listed under a near-identical name (the same entity)."""
+    found = process.extractOne(name, all_names, scorer=fuzz.token_set_ratio, processor=utils.default_process)
+    return found is not None and found[1] >= 90
+
+
+def load_all(sample: int = 300, seed: int = 2019) -> tuple[ListSnapshot, list[Case], list[Case]]:
+    """The bundled snapshot, the positive cases (perturbed + cross-script) and the negatives."""
+    snapshot = default_snapshot()
+    return snapshot, positives(snapshot, sample, seed) + cross_script(snapshot), negatives(snapshot)

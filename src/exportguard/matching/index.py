@@ -1,0 +1,193 @@
+"""Candidate retrieval: an inverted index over the normalised tokens of every name and alias.
+
+A query never scans every name. Its tokens are looked up exactly, through a one-edit deletion
+neighbourhood (so a typo still finds the word), and as joined neighbours (so "Hua Wei" finds
+"Huawei"). Token weights are inverse document frequencies: rare words decide, common ones don't.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from exportguard.lists.model import Party
+from exportguard.matching.normalize import NormalizedName, normalize
+from exportguard.matching.vocabulary import GENERIC_WORDS
+
+_PARENTHETICAL = re.compile(r"\(([^()]{2,60})\)")
+_AFFILIATE = re.compile(r"\.?\s*Affiliated Entity:\s*", re.IGNORECASE)
+#: A token in more than this share of names is too common to retrieve candidates by.
+_MAX_POSTING_SHARE = 0.02
+_MIN_FUZZY_LENGTH = 4
+#: Weight of a word no list name contains: telling, but often a typo of a common word.
+UNSEEN_WEIGHT = 0.7
+
+
+@dataclass(frozen=True)
+class NameVariant:
+    """One indexed spelling of a party: its primary name, an alias, or a part of either."""
+
+    party_index: int
+    name: str
+    kind: str
+    normalized: NormalizedName
+
+    @property
+    def is_alias(self) -> bool:
+        return self.kind != PRIMARY
+
+
+PRIMARY = "primary name"
+ALIAS = "alias"
+SHORT_NAME = "short name in brackets"
+AFFILIATE = "affiliated entity name"
+PARENT = "parent named in an affiliate entry"
+NATIVE = "native-script name (gazetteer)"
+
+
+def name_variants(party: Party) -> list[tuple[str, str]]:
+    """Every spelling to index for a party, with its kind: name, aliases, bracketed short names, affiliates."""
+    variants: dict[str, str] = {}
+    for position, name in enumerate(party.all_names):
+        for spelling, kind in _spellings(name, PRIMARY if position == 0 else ALIAS):
+            variants.setdefault(spelling, kind)
+    return list(variants.items())
+
+
+def _spellings(name: str, kind: str) -> list[tuple[str, str]]:
+    spellings = [(name, kind)]
+    parts = _AFFILIATE.split(name)
+    if len(parts) == 2:
+        spellings += [(parts[1], AFFILIATE if kind == PRIMARY else kind), (parts[0], PARENT)]
+    for part, part_kind in list(spellings):
+        short_names = _PARENTHETICAL.findall(part)
+        spellings += [(short, SHORT_NAME) for short in short_names]
+        if short_names:
+            spellings.append((_PARENTHETICAL.sub(" ", part), part_kind))
+    return [(" ".join(text.split()), text_kind) for text, text_kind in spellings if text.strip()]
+
+
+def deletions(token: str) -> set[str]:
+    """All strings one character shorter than the token."""
+    return {token[:i] + token[i + 1 :] for i in range(len(token))}
+
+
+class NameIndex:
+    """Inverted index from tokens (exact, one-edit, joined pairs) to name variants."""
+
+    def __init__(self, parties: Iterable[Party], native_names: Mapping[str, Sequence[str]] | None = None):
+        self.variants: list[NameVariant] = []
+        native_names = native_names or {}
+        for index, party in enumerate(parties):
+            spellings = name_variants(party) + [(native, NATIVE) for native in native_names.get(party.key, ())]
+            for name, kind in spellings:
+                normalized = normalize(name)
+                if normalized.tokens:
+                    self.variants.append(NameVariant(index, name, kind, normalized))
+        self._postings: dict[str, list[int]] = defaultdict(list)
+        self._joined: dict[str, list[int]] = defaultdict(list)
+        self._compact: dict[str, list[int]] = defaultdict(list)
+        self._token_sets: list[frozenset[str]] = []
+        document_frequency: Counter[str] = Counter()
+        for variant_id, variant in enumerate(self.variants):
+            tokens = frozenset(variant.normalized.tokens)
+            self._token_sets.append(tokens)
+            document_frequency.update(tokens)
+            for token in tokens:
+                self._postings[token].append(variant_id)
+            for joined in _joined_pairs(variant.normalized.tokens):
+                self._joined[joined].append(variant_id)
+            self._compact[variant.normalized.compact].append(variant_id)
+        self._weights = _idf_weights(document_frequency, len(self.variants))
+        self._by_deletion = _deletion_map(self._postings)
+        self._max_postings = max(50, int(_MAX_POSTING_SHARE * len(self.variants)))
+
+    def weight(self, token: str) -> float:
+        """How much a token says about identity, 0..1 (unseen tokens count as fairly rare)."""
+        return self._weights.get(token, UNSEEN_WEIGHT)
+
+    def is_known(self, token: str) -> bool:
+        """True when some indexed name contains the token."""
+        return token in self._weights
+
+    def is_distinctive(self, token: str) -> bool:
+        """A token that can make a hit on its own: not generic, not very common."""
+        return token not in GENERIC_WORDS and self.weight(token) >= 0.3
+
+    def candidates(self, query: NormalizedName, limit: int) -> list[int]:
+        """Variant ids sharing a distinctive word with the query (exactly, within one edit, or joined up),
+        ranked by the weight of the words they share, then by closeness in length; names of only
+        common words need them all."""
+        evidence: dict[int, float] = defaultdict(float)
+        reached: set[int] = set()
+        common: list[str] = []
+        for token in set(query.tokens):
+            if len(self._postings.get(token, ())) > self._max_postings:
+                common.append(token)
+                continue
+            found = self._matching_variants(token)
+            for variant_id in found:
+                evidence[variant_id] += self.weight(token)
+            if self.is_distinctive(token):
+                reached |= found
+        for joined in (*_joined_pairs(query.tokens), query.compact):
+            reached.update(self._postings.get(joined, ()))
+            reached.update(self._compact.get(joined, ()))
+        pool = reached or set(self._containing_all(query.tokens))
+        size = len(query.tokens)
+
+        def rank(variant_id: int) -> tuple[float, int]:
+            tokens = self._token_sets[variant_id]
+            shared = evidence[variant_id] + sum(self.weight(token) for token in common if token in tokens)
+            return -shared, abs(len(tokens) - size)
+
+        return sorted(pool, key=rank)[:limit]
+
+    def _containing_all(self, tokens: tuple[str, ...]) -> list[int]:
+        """Names holding every query word: how a query of only common words still finds its exact entry."""
+        if not tokens or any(token not in self._postings for token in tokens):
+            return []
+        postings = sorted((self._postings[token] for token in set(tokens)), key=len)
+        return list(set(postings[0]).intersection(*postings[1:]))
+
+    def _matching_variants(self, token: str) -> set[int]:
+        found: set[int] = set()
+        for similar in self.similar_tokens(token):
+            postings = self._postings.get(similar, ())
+            if len(postings) <= self._max_postings:
+                found.update(postings)
+        found.update(self._joined.get(token, ()))
+        return found
+
+    def similar_tokens(self, token: str) -> set[str]:
+        """Indexed tokens equal to the query token or one edit away from it."""
+        similar = {token} if token in self._postings else set()
+        if len(token) < _MIN_FUZZY_LENGTH:
+            return similar
+        similar.update(self._by_deletion.get(token, ()))
+        for shorter in deletions(token):
+            similar.update(self._by_deletion.get(shorter, ()))
+            if shorter in self._postings:
+                similar.add(shorter)
+        return similar
+
+
+def _joined_pairs(tokens: tuple[str, ...]) -> list[str]:
+    return [tokens[i] + tokens[i + 1] for i in range(len(tokens) - 1)]
+
+
+def _idf_weights(document_frequency: Counter[str], documents: int) -> dict[str, float]:
+    scale = math.log(documents + 1)
+    return {token: math.log((documents + 1) / count) / scale for token, count in document_frequency.items()}
+
+
+def _deletion_map(postings: dict[str, list[int]]) -> dict[str, list[str]]:
+    by_deletion: dict[str, list[str]] = defaultdict(list)
+    for token in postings:
+        if len(token) >= _MIN_FUZZY_LENGTH:
+            for shorter in deletions(token):
+                by_deletion[shorter].append(token)
+    return dict(by_deletion)

@@ -1,0 +1,123 @@
+"""Name normalisation: one function from any spelling of a name to comparable tokens.
+
+Unicode is folded (NFKC, case, diacritics), Chinese and Cyrillic are romanised, punctuation and
+word order stop mattering, abbreviations are expanded, and legal forms ("Co., Ltd.", "GmbH",
+"OOO", "有限公司") are set aside as weak tokens rather than dropped or compared as words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz.distance import OSA
+
+from exportguard.matching.chinese import has_cjk, romanize
+from exportguard.matching.vocabulary import ABBREVIATIONS, LEGAL_FORMS
+
+_CYRILLIC = dict(
+    zip(
+        "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+        "a b v g d e e zh z i y k l m n o p r s t u f kh ts ch sh shch _ y _ e yu ya".split(),
+        strict=True,
+    )
+)
+_PUNCTUATION = re.compile(r"[^\w\s]|_")
+_STOPWORDS = frozenset({"the", "of", "and", "for", "a", "an"})
+#: Legal forms that are also ordinary words or syllables count only at the end of a name,
+#: or (the ones Russian and Scandinavian names put first) at its start.
+_ONLY_AT_END = frozenset(
+    {"private", "as", "ab", "ao", "sa", "ag", "kg", "kk", "cv", "est", "co", "oy", "lp", "jv", "n v", "b v", "s a"}
+)
+_ALSO_AT_START = frozenset({"ao", "as", "ab"})
+_LONG_LEGAL_WORDS = ("limited", "corporation", "incorporated", "company", "aktiengesellschaft", "gesellschaft")
+_LONGEST_FORM = max(len(form.split()) for form in LEGAL_FORMS)
+
+
+@dataclass(frozen=True)
+class NormalizedName:
+    """A name reduced to content tokens, legal-form tokens and a spacing-free compact form."""
+
+    original: str
+    tokens: tuple[str, ...]
+    legal_forms: tuple[str, ...]
+    cross_script: bool
+    #: The tokens as written, before abbreviations and plurals were folded (same order and length).
+    raw_tokens: tuple[str, ...] = ()
+
+    @property
+    def compact(self) -> str:
+        """Content tokens joined without spaces, so "Hik Vision" and "Hikvision" compare equal."""
+        return "".join(self.tokens)
+
+
+@lru_cache(maxsize=200_000)
+def normalize(name: str) -> NormalizedName:
+    """Normalise a party name for matching (see the module docstring for every step)."""
+    cross_script = has_cjk(name) or _has_cyrillic(name)
+    text = fold(romanize(name) if has_cjk(name) else name)
+    words = [word for word in text.split() if word]
+    tokens, legal = _split_legal_forms(words)
+    raw = tuple(token for token in tokens if token not in _STOPWORDS)
+    return NormalizedName(name, tuple(_fold_word(token) for token in raw), tuple(legal), cross_script, raw)
+
+
+def fold(text: str) -> str:
+    """Case, diacritics, Cyrillic and punctuation folded to plain lower-case ASCII-ish words."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = "".join(_CYRILLIC.get(char, char) for char in text).replace("_", "")
+    text = "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char))
+    text = text.replace("&", " and ").replace("'", "").replace("’", "")
+    return _PUNCTUATION.sub(" ", text)
+
+
+def _has_cyrillic(text: str) -> bool:
+    return any("\u0400" <= char <= "\u04ff" for char in text)
+
+
+def _split_legal_forms(words: list[str]) -> tuple[list[str], list[str]]:
+    tokens: list[str] = []
+    legal: list[str] = []
+    position = 0
+    while position < len(words):
+        found = _legal_form_at(words, position)
+        if found:
+            legal.append(found[1])
+            position += found[0]
+        else:
+            tokens.append(words[position])
+            position += 1
+    return tokens, legal
+
+
+def _legal_form_at(words: list[str], position: int) -> tuple[int, str] | None:
+    """Length and canonical form of the legal form starting at ``position``, if one does."""
+    for length in range(min(_LONGEST_FORM, len(words) - position), 0, -1):
+        phrase = " ".join(words[position : position + length])
+        if phrase not in LEGAL_FORMS:
+            continue
+        at_end = all(word in LEGAL_FORMS for word in words[position + length :])
+        at_start = position == 0 and phrase in _ALSO_AT_START and len(words) > length
+        if phrase not in _ONLY_AT_END or at_end or at_start:
+            return length, LEGAL_FORMS[phrase]
+    misspelt = _misspelt_legal_word(words[position])
+    return (1, LEGAL_FORMS[misspelt]) if misspelt else None
+
+
+def _misspelt_legal_word(word: str) -> str | None:
+    """ "Corportion" or "Limted" is still a legal form: long legal words survive a typo or two."""
+    if len(word) < 7 or word in LEGAL_FORMS:
+        return None
+    for form in _LONG_LEGAL_WORDS:
+        if abs(len(form) - len(word)) <= 2 and OSA.distance(word, form, score_cutoff=2) <= 2:
+            return form
+    return None
+
+
+def _fold_word(word: str) -> str:
+    word = ABBREVIATIONS.get(word, word)
+    if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+        word = ABBREVIATIONS.get(word[:-1], word[:-1])
+    return word

@@ -1,0 +1,121 @@
+"""Screen a name against a list snapshot: retrieve candidates, score features, rank hits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from functools import lru_cache
+
+from exportguard.lists.model import ListSnapshot
+from exportguard.matching import features
+from exportguard.matching.index import NameIndex, NameVariant
+from exportguard.matching.model import DEFAULT_THRESHOLD, Feature, Hit
+from exportguard.matching.normalize import NormalizedName, normalize
+
+MAX_NAME_LENGTH = 500
+MAX_CANDIDATES = 80
+_COUNTRY = re.compile(r"^[A-Za-z]{2}$")
+
+
+class ScreeningInputError(ValueError):
+    """A screening request that cannot be answered as given (empty or oversized name, bad country code)."""
+
+
+Adjustment = Callable[[NormalizedName, NameVariant, str | None, str | None], Feature | None]
+
+
+class Screener:
+    """An index over one list snapshot, answering screening queries in milliseconds."""
+
+    def __init__(self, snapshot: ListSnapshot, native_names: Mapping[str, Sequence[str]] | None = None):
+        self.snapshot = snapshot
+        self.parties = snapshot.parties
+        self.index = NameIndex(self.parties, native_names)
+
+    @property
+    def list_version(self) -> str:
+        return self.snapshot.version.id
+
+    def screen(
+        self,
+        name: str,
+        country: str | None = None,
+        *,
+        address: str | None = None,
+        limit: int = 10,
+        threshold: float = DEFAULT_THRESHOLD,
+        lists: Collection[str] | None = None,
+    ) -> list[Hit]:
+        """Hits scoring at least ``threshold``, best first, at most one per list entry."""
+        query = normalize(_checked_name(name))
+        country = _checked_country(country)
+        best: dict[int, Hit] = {}
+        for variant_id in self.index.candidates(query, MAX_CANDIDATES):
+            variant = self.index.variants[variant_id]
+            party = self.parties[variant.party_index]
+            if lists and party.list_code not in lists:
+                continue
+            hit = self._score(query, variant, country, address)
+            kept = best.get(variant.party_index)
+            if hit.score >= threshold and (kept is None or hit.score > kept.score):
+                best[variant.party_index] = hit
+        ranked = sorted(best.values(), key=lambda hit: (-hit.score, hit.party.list_code, hit.party.name))
+        return ranked[:limit]
+
+    def screen_many(self, queries: Iterable[tuple[str, str | None]], **options: object) -> list[list[Hit]]:
+        """Screen (name, country) pairs in order; same options as :meth:`screen`."""
+        return [self.screen(name, country, **options) for name, country in queries]  # type: ignore[arg-type]
+
+    def _score(self, query: NormalizedName, variant: NameVariant, country: str | None, address: str | None) -> Hit:
+        party = self.parties[variant.party_index]
+        similarity = features.name_similarity(query, variant, self.index)
+        found = [
+            features.distinctive_evidence(query, variant, self.index),
+            features.matched_name_kind(variant),
+            features.legal_form_agreement(query, variant),
+            features.country_agreement(country, party),
+            features.address_agreement(address, party),
+            features.cross_script_reading(query),
+        ]
+        evidence = [similarity, *(feature for feature in found if feature is not None)]
+        return Hit(
+            party,
+            _combine(evidence),
+            query.original,
+            variant.name,
+            variant.is_alias,
+            tuple(evidence),
+            self.list_version,
+        )
+
+
+def _combine(evidence: list[Feature]) -> float:
+    score = evidence[0].value + sum(feature.value for feature in evidence[1:] if feature.name != "generic_only")
+    if any(feature.name == "generic_only" for feature in evidence):
+        score = min(score, features.GENERIC_ONLY_CAP)
+    return max(0.0, min(1.0, score))
+
+
+def _checked_name(name: str) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise ScreeningInputError("name must be a non-empty string")
+    if len(name) > MAX_NAME_LENGTH:
+        raise ScreeningInputError(f"name is longer than {MAX_NAME_LENGTH} characters")
+    return name
+
+
+def _checked_country(country: str | None) -> str | None:
+    if country is None or country == "":
+        return None
+    if not _COUNTRY.match(country):
+        raise ScreeningInputError(f"country must be an ISO 3166 alpha-2 code such as CN, got {country!r}")
+    return country.upper()
+
+
+@lru_cache(maxsize=1)
+def default_screener() -> Screener:
+    """The screener over the bundled lists, built once per process."""
+    from exportguard.lists.bundled import default_snapshot, native_names_for
+
+    snapshot = default_snapshot()
+    return Screener(snapshot, native_names_for(snapshot))
