@@ -18,8 +18,13 @@ app = typer.Typer(
 COMMAND_MODULES = ("exportguard.cli.screen",)
 
 
-def main() -> None:
-    """Entry point of the console script."""
+def load_commands() -> typer.Typer:
+    """Import every command module so its commands are registered, and return the app."""
     for module in COMMAND_MODULES:
         importlib.import_module(module)
-    app()
+    return app
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    load_commands()()

@@ -7,81 +7,27 @@ evidence, so an analyst can see why a name was (or was not) raised.
 
 from __future__ import annotations
 
-from rapidfuzz.distance import OSA, Indel
-
 from exportguard.lists.model import Party
-from exportguard.matching.index import PARENT, PRIMARY, NameIndex, NameVariant
+from exportguard.matching.alignment import Alignment
+from exportguard.matching.index import PARENT, PRIMARY, NameVariant
 from exportguard.matching.model import Feature
 from exportguard.matching.normalize import NormalizedName, fold
-from exportguard.matching.vocabulary import GENERIC_WORDS, PLACE_WORDS
+from exportguard.matching.vocabulary import GENERIC_WORDS
 
-GENERIC_FACTOR = 0.3
-PLACE_FACTOR = 0.5
-TOKEN_MATCH = 0.82
 COMPACT_MATCH = 0.9
 GENERIC_ONLY_CAP = 0.5
-SHORT_WORD_PENALTY = 1.25
 
 
-def token_similarity(a: str, b: str) -> float:
-    """1 for equal tokens; 1 - edits/length for a typo or two in a word of 4+ letters (more for short words); else 0."""
-    if a == b:
-        return 1.0
-    shorter = min(len(a), len(b))
-    if shorter < 4 or abs(len(a) - len(b)) > 2:
-        return 0.0
-    allowed = 1 if shorter <= 7 else 2 if shorter <= 11 else 3
-    distance = OSA.distance(a, b, score_cutoff=allowed)
-    if distance > allowed:
-        return 0.0
-    # One letter in six is as often another company (Micron, Mikron) as a typo: short words pay more.
-    penalty = SHORT_WORD_PENALTY if shorter <= 6 else 1.0
-    return 1.0 - penalty * distance / max(len(a), len(b))
-
-
-def token_weight(index: NameIndex, token: str) -> float:
-    """Identity weight: inverse document frequency, damped for generic words and place names."""
-    weight = index.weight(token)
-    if token in GENERIC_WORDS:
-        return weight * GENERIC_FACTOR
-    return weight * PLACE_FACTOR if token in PLACE_WORDS else weight
-
-
-def _best_match(position: int, side: NormalizedName, other: NormalizedName) -> tuple[float, str]:
-    token, raw = side.tokens[position], side.raw_tokens[position]
-    best, partner = 0.0, ""
-    for candidate, candidate_raw in zip(other.tokens, other.raw_tokens, strict=True):
-        similarity = max(token_similarity(token, candidate), token_similarity(raw, candidate_raw))
-        if similarity > best:
-            best, partner = similarity, candidate
-    return best, partner
-
-
-def _aligned(side: NormalizedName, other: NormalizedName, index: NameIndex) -> tuple[float, float, int]:
-    """Weighted share of one name's words found in the other; a typo borrows the weight of the word it spells."""
-    matched = total = 0.0
-    distinctive = 0
-    for position, token in enumerate(side.tokens):
-        similarity, partner = _best_match(position, side, other)
-        weight = token_weight(index, partner if similarity and not index.is_known(token) else token)
-        total += weight
-        matched += weight * similarity
-        distinctive += similarity >= TOKEN_MATCH and index.is_distinctive(partner)
-    return matched, total, distinctive
-
-
-def name_similarity(query: NormalizedName, variant: NameVariant, index: NameIndex) -> Feature:
+def name_similarity(alignment: Alignment, query: NormalizedName, variant: NameVariant) -> Feature:
     """How much of both names' identifying words agree, weighted by rarity (typos and word order tolerated)."""
-    name = variant.normalized
-    query_matched, query_total, _ = _aligned(query, name, index)
-    name_matched, name_total, _ = _aligned(name, query, index)
-    value = (query_matched + name_matched) / ((query_total + name_total) or 1.0)
-    compact = Indel.normalized_similarity(query.compact, name.compact)
-    if compact >= COMPACT_MATCH and compact > value:
+    value = alignment.word_similarity
+    if alignment.compact >= COMPACT_MATCH and alignment.compact > value:
         return Feature(
-            "name_similarity", compact, f"'{variant.name}' spelled the same apart from spacing ({compact:.2f})"
+            "name_similarity",
+            alignment.compact,
+            f"'{variant.name}' spelled the same apart from spacing ({alignment.compact:.2f})",
         )
-    shared = sorted(set(query.tokens) & set(name.tokens))
+    shared = sorted(set(query.tokens) & set(variant.normalized.tokens))
     return Feature(
         "name_similarity",
         value,
@@ -89,19 +35,14 @@ def name_similarity(query: NormalizedName, variant: NameVariant, index: NameInde
     )
 
 
-def distinctive_evidence(query: NormalizedName, variant: NameVariant, index: NameIndex) -> Feature | None:
+def distinctive_evidence(alignment: Alignment, variant: NameVariant) -> Feature | None:
     """Generic words alone ("CORP", "TECHNOLOGY", "COMPANY") never make a hit: a distinctive word must agree,
     unless the listed name is itself only generic words and every one of them matches."""
-    name = variant.normalized
-    if _aligned(query, name, index)[2]:
+    if alignment.query.distinctive_matches:
         return None
-    if Indel.normalized_similarity(query.compact, name.compact) >= COMPACT_MATCH:
+    if alignment.compact >= COMPACT_MATCH and alignment.query.has_distinctive:
         return None
-    if (
-        len(name.tokens) >= 2
-        and all(_best_match(i, name, query)[0] >= TOKEN_MATCH for i in range(len(name.tokens)))
-        and all(_best_match(i, query, name)[0] >= TOKEN_MATCH for i in range(len(query.tokens)))
-    ):
+    if len(variant.normalized.tokens) >= 2 and alignment.query.all_matched and alignment.name.all_matched:
         return None
     return Feature("generic_only", -1.0, "only generic or common words in common: capped below the hit threshold")
 

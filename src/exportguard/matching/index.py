@@ -91,6 +91,8 @@ class NameIndex:
         self._joined: dict[str, list[int]] = defaultdict(list)
         self._compact: dict[str, list[int]] = defaultdict(list)
         self._token_sets: list[frozenset[str]] = []
+        #: Memo of alignment.token_weight, which the scorer asks for on every comparison.
+        self.damped_weights: dict[str, float] = {}
         document_frequency: Counter[str] = Counter()
         for variant_id, variant in enumerate(self.variants):
             tokens = frozenset(variant.normalized.tokens)
@@ -136,7 +138,9 @@ class NameIndex:
         for joined in (*_joined_pairs(query.tokens), query.compact):
             reached.update(self._postings.get(joined, ()))
             reached.update(self._compact.get(joined, ()))
-        pool = reached or set(self._containing_all(query.tokens))
+        if not any(self.is_distinctive(token) for token in query.tokens):
+            reached.update(self._containing_all(query.tokens))
+        pool = reached
         size = len(query.tokens)
 
         def rank(variant_id: int) -> tuple[float, int]:

@@ -31,7 +31,7 @@ _STOPWORDS = frozenset({"the", "of", "and", "for", "a", "an"})
 _ONLY_AT_END = frozenset(
     {"private", "as", "ab", "ao", "sa", "ag", "kg", "kk", "cv", "est", "co", "oy", "lp", "jv", "n v", "b v", "s a"}
 )
-_ALSO_AT_START = frozenset({"ao", "as", "ab"})
+_ALSO_AT_START = _ONLY_AT_END - {"co", "private", "est", "n v", "b v", "s a"}
 _LONG_LEGAL_WORDS = ("limited", "corporation", "incorporated", "company", "aktiengesellschaft", "gesellschaft")
 _LONGEST_FORM = max(len(form.split()) for form in LEGAL_FORMS)
 
@@ -56,8 +56,9 @@ class NormalizedName:
 @lru_cache(maxsize=200_000)
 def normalize(name: str) -> NormalizedName:
     """Normalise a party name for matching (see the module docstring for every step)."""
-    cross_script = has_cjk(name) or _has_cyrillic(name)
-    text = fold(romanize(name) if has_cjk(name) else name)
+    text = unicodedata.normalize("NFKC", name)
+    cross_script = has_cjk(text) or _has_cyrillic(text)
+    text = fold(romanize(text) if has_cjk(text) else text)
     words = [word for word in text.split() if word]
     tokens, legal = _split_legal_forms(words)
     raw = tuple(token for token in tokens if token not in _STOPWORDS)

@@ -8,12 +8,15 @@ from functools import lru_cache
 
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching import features
+from exportguard.matching.alignment import Alignment, align
 from exportguard.matching.index import NameIndex, NameVariant
 from exportguard.matching.model import DEFAULT_THRESHOLD, Feature, Hit
 from exportguard.matching.normalize import NormalizedName, normalize
 
 MAX_NAME_LENGTH = 500
 MAX_CANDIDATES = 80
+#: The most the adjustments (legal form, country, address) can add to the name similarity.
+MAX_BONUS = 0.08
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 
 
@@ -55,7 +58,10 @@ class Screener:
             party = self.parties[variant.party_index]
             if lists and party.list_code not in lists:
                 continue
-            hit = self._score(query, variant, country, address)
+            alignment = align(query, variant.normalized, self.index)
+            if _best_possible(alignment) < threshold:
+                continue
+            hit = self._score(query, variant, alignment, country, address)
             kept = best.get(variant.party_index)
             if hit.score >= threshold and (kept is None or hit.score > kept.score):
                 best[variant.party_index] = hit
@@ -66,11 +72,18 @@ class Screener:
         """Screen (name, country) pairs in order; same options as :meth:`screen`."""
         return [self.screen(name, country, **options) for name, country in queries]  # type: ignore[arg-type]
 
-    def _score(self, query: NormalizedName, variant: NameVariant, country: str | None, address: str | None) -> Hit:
+    def _score(
+        self,
+        query: NormalizedName,
+        variant: NameVariant,
+        alignment: Alignment,
+        country: str | None,
+        address: str | None,
+    ) -> Hit:
         party = self.parties[variant.party_index]
-        similarity = features.name_similarity(query, variant, self.index)
+        similarity = features.name_similarity(alignment, query, variant)
         found = [
-            features.distinctive_evidence(query, variant, self.index),
+            features.distinctive_evidence(alignment, variant),
             features.matched_name_kind(variant),
             features.legal_form_agreement(query, variant),
             features.country_agreement(country, party),
@@ -87,6 +100,11 @@ class Screener:
             tuple(evidence),
             self.list_version,
         )
+
+
+def _best_possible(alignment: Alignment) -> float:
+    """An upper bound of the final score, so hopeless candidates skip feature building."""
+    return max(alignment.word_similarity, alignment.compact) + MAX_BONUS
 
 
 def _combine(evidence: list[Feature]) -> float:

@@ -1,0 +1,196 @@
+"""``exportguard screen`` and ``exportguard screen-file``: screen names against the lists."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from exportguard.cli.app import app
+from exportguard.lists.errors import ListFormatError
+from exportguard.matching.model import DEFAULT_THRESHOLD, Hit
+from exportguard.matching.screener import Screener, ScreeningInputError, default_screener
+
+console = Console()
+errors = Console(stderr=True)
+
+HIT_COLUMNS = (
+    "row", "query", "country", "score", "band", "list", "name", "matched_name", "matched_alias",
+    "federal_register", "license_requirement", "license_policy", "explanation", "list_version",
+)  # fmt: skip
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+ListFile = Annotated[
+    Path | None,
+    typer.Option(help="Screen against this trade.gov consolidated.csv instead of the bundled 2022 list.", exists=True),
+]
+Threshold = Annotated[float, typer.Option(min=0.0, max=1.0, help="Lowest score reported (0..1).")]
+Lists = Annotated[list[str] | None, typer.Option("--list", help="Only these lists (repeatable): EL, SDN, DPL, UVL...")]
+
+
+def _screener(list_file: Path | None) -> Screener:
+    if list_file is None:
+        return default_screener()
+    from exportguard.lists import csl
+    from exportguard.lists.bundled import native_names_for
+
+    try:
+        snapshot = csl.load(list_file)
+    except ListFormatError as exc:
+        errors.print(f"[red]Cannot load list file:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    return Screener(snapshot, native_names_for(snapshot))
+
+
+@app.command()
+def screen(
+    name: Annotated[
+        str, typer.Argument(help="Party name, in any script (e.g. 'Huawei Device Co Ltd', '华为技术有限公司').")
+    ],
+    country: Annotated[str | None, typer.Option(help="ISO-2 country of the party, e.g. CN.")] = None,
+    address: Annotated[str | None, typer.Option(help="Address of the party, used as supporting evidence.")] = None,
+    threshold: Threshold = DEFAULT_THRESHOLD,
+    limit: Annotated[int, typer.Option(min=1, max=100, help="Most hits to show.")] = 10,
+    lists: Lists = None,
+    output: Annotated[OutputFormat, typer.Option("--format", help="table for people, json or csv for machines.")] = (
+        OutputFormat.table
+    ),
+    list_file: ListFile = None,
+) -> None:
+    """Screen one party name against the restricted-party lists and explain every hit.
+
+    Exit status: 0 no hit, 1 at least one hit, 2 bad input.
+
+    Example: exportguard screen "Huawei Device Co Ltd" --country CN
+    """
+    screener = _screener(list_file)
+    try:
+        hits = screener.screen(name, country, address=address, limit=limit, threshold=threshold, lists=lists)
+    except ScreeningInputError as exc:
+        errors.print(f"[red]Invalid input:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if output is OutputFormat.json:
+        print(json.dumps({"query": name, "country": country, "hits": [hit.to_dict() for hit in hits]}, indent=2))
+    elif output is OutputFormat.csv:
+        _write_csv(sys.stdout, [_row(0, name, country, hit) for hit in hits])
+    else:
+        _print_table(name, hits, screener.list_version)
+    raise typer.Exit(1 if hits else 0)
+
+
+def _print_table(name: str, hits: list[Hit], version: str) -> None:
+    if not hits:
+        console.print(f"No hit for [bold]{name}[/bold] on {version}.")
+        return
+    table = Table(title=f"{len(hits)} hit(s) for {name!r} on {version}", show_lines=True)
+    for column in ("score", "list", "entry and matched name", "license requirement / review policy", "why"):
+        table.add_column(column, overflow="fold")
+    for hit in hits:
+        entry = f"[bold]{hit.party.name}[/bold]\nmatched: {hit.matched_name}\n{hit.party.federal_register_notice}"
+        license_text = f"{_shorten(hit.party.license_requirement)}\n[italic]{hit.party.license_policy}[/italic]"
+        table.add_row(f"{hit.score:.2f}\n{hit.band}", hit.party.list_code, entry, license_text, hit.explanation)
+    console.print(table)
+
+
+def _shorten(text: str, limit: int = 140) -> str:
+    """Long requirement texts are cut in the table; --format json shows them whole."""
+    return text if len(text) <= limit else text[: limit - 1] + "…" if text else "-"
+
+
+def _row(row: int, query: str, country: str | None, hit: Hit) -> dict[str, object]:
+    return {
+        "row": row, "query": query, "country": country or "", "score": round(hit.score, 4), "band": hit.band,
+        "list": hit.party.list_code, "name": hit.party.name, "matched_name": hit.matched_name,
+        "matched_alias": hit.matched_alias, "federal_register": hit.party.federal_register_notice,
+        "license_requirement": hit.party.license_requirement, "license_policy": hit.party.license_policy,
+        "explanation": hit.explanation.replace("\n", "; "), "list_version": hit.list_version,
+    }  # fmt: skip
+
+
+def _write_csv(handle: object, rows: list[dict[str, object]]) -> None:
+    writer = csv.DictWriter(handle, fieldnames=HIT_COLUMNS)  # type: ignore[arg-type]
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+@app.command("screen-file")
+def screen_file(
+    input_file: Annotated[Path, typer.Argument(help="CSV of parties with a header row.", exists=True, dir_okay=False)],
+    output_file: Annotated[Path, typer.Option("-o", "--output", help="Where to write the hits (CSV or .json).")],
+    name_column: Annotated[str, typer.Option(help="Column holding the party name.")] = "name",
+    country_column: Annotated[str, typer.Option(help="Column holding the ISO-2 country (optional).")] = "country",
+    threshold: Threshold = DEFAULT_THRESHOLD,
+    lists: Lists = None,
+    list_file: ListFile = None,
+) -> None:
+    """Screen every row of a customer CSV; write the hits, report bad rows without stopping.
+
+    Example: exportguard screen-file examples/customers.csv -o hits.csv
+    """
+    screener = _screener(list_file)
+    rows = _read_rows(input_file, name_column)
+    hits: list[dict[str, object]] = []
+    problems: list[str] = []
+    with _progress() as progress:
+        task = progress.add_task("screening", total=len(rows))
+        for number, row in rows:
+            name, country = row.get(name_column, ""), row.get(country_column) or None
+            try:
+                found = screener.screen(name, country, threshold=threshold, lists=lists)
+            except ScreeningInputError as exc:
+                problems.append(f"row {number}: {exc}")
+            else:
+                hits.extend(_row(number, name, country, hit) for hit in found)
+            progress.advance(task)
+    _write_hits(output_file, hits)
+    _summarise(len(rows), hits, problems, output_file)
+
+
+def _read_rows(path: Path, name_column: str) -> list[tuple[int, dict[str, str]]]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if name_column not in (reader.fieldnames or []):
+                errors.print(f"[red]{path.name}: no {name_column!r} column[/red] (columns: {reader.fieldnames})")
+                raise typer.Exit(2)
+            return [(number, row) for number, row in enumerate(reader, start=2)]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        errors.print(f"[red]{path.name}: cannot read as UTF-8 CSV:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=errors, transient=True,
+    )  # fmt: skip
+
+
+def _write_hits(path: Path, hits: list[dict[str, object]]) -> None:
+    if path.suffix == ".json":
+        path.write_text(json.dumps(hits, indent=2, ensure_ascii=False), encoding="utf-8")
+        return
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        _write_csv(handle, hits)
+
+
+def _summarise(total: int, hits: list[dict[str, object]], problems: list[str], output: Path) -> None:
+    flagged = len({hit["row"] for hit in hits})
+    console.print(f"Screened {total} row(s): {flagged} with hits ({len(hits)} hits), {len(problems)} rejected.")
+    console.print(f"Hits written to {output}")
+    for problem in problems:
+        errors.print(f"[yellow]skipped[/yellow] {problem}")

@@ -1,0 +1,52 @@
+"""Invariants of normalisation and scoring, checked by hypothesis on real list names."""
+
+from __future__ import annotations
+
+import random
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from exportguard.lists.bundled import default_snapshot
+from exportguard.matching.normalize import normalize
+from exportguard.matching.screener import Screener
+
+ORGANISATIONS = [p for p in default_snapshot().parties if p.entity_type != "Individual" and p.list_code != "SDN"]
+WITHOUT_LEGAL_FORM = [party for party in ORGANISATIONS if not normalize(party.name).legal_forms]
+fixture_ok = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@fixture_ok
+@given(st.sampled_from(ORGANISATIONS))
+def test_a_listed_name_finds_its_own_entry_as_a_strong_hit(screener: Screener, party) -> None:  # type: ignore[no-untyped-def]
+    hits = screener.screen(party.name, limit=100)
+    own = [hit for hit in hits if hit.party.key == party.key]
+    assert own and own[0].score >= 0.92
+
+
+@fixture_ok
+@given(st.sampled_from(WITHOUT_LEGAL_FORM), st.randoms(use_true_random=False))
+def test_case_punctuation_and_word_order_still_find_the_entry(screener: Screener, party, rnd: random.Random) -> None:  # type: ignore[no-untyped-def]
+    words = party.name.replace(",", " ").replace(".", " ").split()
+    rnd.shuffle(words)
+    hits = screener.screen(" ".join(words).upper(), limit=100, threshold=0.0)
+    own = [hit for hit in hits if hit.party.key == party.key]
+    assert own and own[0].score >= 0.8
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(min_size=1, max_size=80).filter(str.strip))
+def test_any_text_scores_within_bounds_and_sorted(screener: Screener, text: str) -> None:
+    hits = screener.screen(text, threshold=0.0, limit=20)
+    scores = [hit.score for hit in hits]
+    assert all(0.0 <= score <= 1.0 for score in scores)
+    assert scores == sorted(scores, reverse=True)
+    assert len({hit.party.key for hit in hits}) == len(hits)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet=st.characters(categories=("L", "N", "P", "Z")), max_size=60))
+def test_normalisation_is_idempotent_on_its_own_output(text: str) -> None:
+    once = normalize(text)
+    again = normalize(" ".join(once.raw_tokens))
+    assert again.tokens == once.tokens
