@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz.distance import OSA, Indel
+from rapidfuzz.distance import OSA, Indel, Levenshtein
 
 from exportguard.matching.index import NameIndex
 from exportguard.matching.normalize import NormalizedName
@@ -35,8 +35,10 @@ def token_similarity(a: str, b: str) -> float:
     distance = OSA.distance(a, b, score_cutoff=allowed)
     if distance > allowed:
         return 0.0
-    # One letter in six is as often another company (Micron, Mikron) as a typo: short words pay more.
-    penalty = SHORT_WORD_PENALTY if shorter <= 6 else 1.0
+    # A changed letter in a short word is as often another company (Micron, Mikron) as a typo, so it
+    # pays more; two swapped letters (Peiton, Petion) are a typo whatever the length.
+    swapped = len(a) == len(b) and Levenshtein.distance(a, b) == 2 * distance
+    penalty = SHORT_WORD_PENALTY if shorter <= 6 and not swapped else 1.0
     return 1.0 - penalty * distance / max(len(a), len(b))
 
 
