@@ -1,0 +1,68 @@
+"""Authentication by API key (header ``X-API-Key``) and role checks for every route.
+
+Roles: ``analyst`` screens, determines and drafts; ``reviewer`` records decisions and
+dispositions; ``admin`` manages users and lists. An admin may do anything a role may.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader
+from sqlalchemy.orm import Session, sessionmaker
+
+from exportguard.api.errors import ApiError
+from exportguard.store.users import Principal, authenticate
+
+API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key from `exportguard users create`")
+
+
+def sessions(request: Request) -> sessionmaker[Session]:
+    """The application's session factory."""
+    factory: sessionmaker[Session] = request.app.state.sessions
+    return factory
+
+
+def read_session(factory: Annotated[sessionmaker[Session], Depends(sessions)]) -> Iterator[Session]:
+    """A session for reads, closed after the response."""
+    with factory() as session:
+        yield session
+
+
+def current_principal(
+    factory: Annotated[sessionmaker[Session], Depends(sessions)],
+    key: Annotated[str | None, Security(API_KEY_HEADER)] = None,
+) -> Principal:
+    """The caller behind ``X-API-Key``; 401 when the key is missing, unknown or revoked."""
+    if not key:
+        raise ApiError(401, "unauthenticated", "send an API key in the X-API-Key header")
+    with factory() as session:
+        principal = authenticate(session, key[:200])
+    if principal is None:
+        raise ApiError(401, "unauthenticated", "the API key is unknown or revoked")
+    return principal
+
+
+def require_role(*roles: str) -> Callable[[Principal], Principal]:
+    """A dependency that admits callers having one of ``roles`` (or admin) and returns the caller."""
+    allowed = frozenset(roles) | {"admin"}
+
+    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        if principal.role not in allowed:
+            raise ApiError(
+                403, "forbidden", f"this action needs the role {' or '.join(sorted(allowed))}",
+                {"your_role": principal.role},
+            )
+        return principal
+
+    return check
+
+
+Caller = Annotated[Principal, Depends(current_principal)]
+Analyst = Annotated[Principal, Depends(require_role("analyst", "reviewer"))]
+Reviewer = Annotated[Principal, Depends(require_role("reviewer"))]
+Admin = Annotated[Principal, Depends(require_role("admin"))]
+ReadSession = Annotated[Session, Depends(read_session)]
+Sessions = Annotated[sessionmaker[Session], Depends(sessions)]
