@@ -12,6 +12,8 @@ MAX_BODY_BYTES = 2_000_000
 MAX_BATCH = 1000
 MAX_TEXT = 500
 MAX_LIST_ITEMS = 100
+#: Text without control characters (tab and newlines allowed): NUL cannot be stored in PostgreSQL.
+PRINTABLE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
 
 class _TooLarge(Exception):

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
-from exportguard.api.limits import MAX_LIST_ITEMS, MAX_TEXT
+from exportguard.api.limits import MAX_LIST_ITEMS, MAX_TEXT, PRINTABLE
 
-Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT, pattern=PRINTABLE)]
+LongText = Annotated[str, Field(max_length=2000, pattern=PRINTABLE)]
 Country = Annotated[str, Field(pattern=r"^[A-Z]{2}$", description="ISO 3166 alpha-2, e.g. CN")]
 Money = Annotated[Decimal, Field(ge=0, le=10**12, max_digits=15, decimal_places=2, description="US dollars")]
 Quantity = Annotated[int, Field(ge=1, le=10**12)]
+#: Dates the records can sensibly carry (keeps 4-year validity arithmetic inside the calendar).
+Day = Annotated[date, Field(ge=date(1950, 1, 1), le=date(2100, 12, 31))]
 RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 #: Party roles on a BIS-748P (15 CFR 748.5).
 PartyRole = Literal[
@@ -41,7 +45,7 @@ class ItemIn(Strict):
     eccn: Annotated[str, Field(pattern=r"^(EAR99|[0-9][A-E][0-9]{3}[A-Za-z0-9.]{0,14})$")]
     description: Text
     quantity: Quantity
-    unit: Annotated[str, Field(min_length=1, max_length=20)] = "units"
+    unit: Annotated[str, Field(min_length=1, max_length=20, pattern=PRINTABLE)] = "units"
     value: Money
 
 

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from exportguard.api.auth import Analyst, Caller, ReadSession, Sessions
 from exportguard.api.errors import ApiError, translated_store_errors
-from exportguard.api.schemas import Country, Items, Parties, RecordId, Riders, Strict, Text, cents
+from exportguard.api.schemas import Country, Day, Items, LongText, Parties, RecordId, Riders, Strict, Text, cents
 from exportguard.licenses import deadlines
 from exportguard.licenses.lifecycle import DECISIONS, State, allowed_after
 from exportguard.store import applications as store
@@ -27,18 +27,18 @@ class ApplicationDraft(Strict):
     title: Text
     applicant: Text
     destination: Country
-    end_use: Annotated[str, Field(max_length=2000)] = ""
+    end_use: LongText = ""
     parties: Parties
     items: Items
-    drafted_on: date | None = None
+    drafted_on: Day | None = None
 
 
 class TransitionRequest(Strict):
     """Move an application to ``to``, dated ``on`` (the date BIS acted, default today)."""
 
     to: State
-    on: date | None = None
-    note: Annotated[str, Field(max_length=2000)] = ""
+    on: Day | None = None
+    note: LongText = ""
     acn: Annotated[str | None, Field(pattern=r"^[A-Z][0-9]{6}$", description="Application Control Number")] = None
     riders: Riders = Field(default_factory=list)
 
@@ -61,7 +61,7 @@ def list_applications(
 
 
 @router.get("/overdue", summary="Open applications with a missed deadline")
-def overdue(_caller: Caller, session: ReadSession, today: date | None = None) -> list[dict[str, Any]]:
+def overdue(_caller: Caller, session: ReadSession, today: Day | None = None) -> list[dict[str, Any]]:
     as_of = today or date.today()
     return [
         {**summary(found), "overdue": [_deadline(d, as_of) for d in missed]}
@@ -70,7 +70,7 @@ def overdue(_caller: Caller, session: ReadSession, today: date | None = None) ->
 
 
 @router.get("/{application_id}", summary="One application with its history and deadlines")
-def get(application_id: RecordId, _caller: Caller, session: ReadSession, today: date | None = None) -> dict[str, Any]:
+def get(application_id: RecordId, _caller: Caller, session: ReadSession, today: Day | None = None) -> dict[str, Any]:
     with translated_store_errors():
         return view(store.get_application(session, application_id), today or date.today())
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 
 from exportguard.api.auth import ReadSession, Reviewer
+from exportguard.api.limits import PRINTABLE
 from exportguard.store.audit import AuditRecord, verify_chain
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -16,8 +17,8 @@ router = APIRouter(prefix="/audit", tags=["audit"])
 @router.get("", summary="Audit records, oldest first, after a given id")
 def records(
     _caller: Reviewer, session: ReadSession,
-    after_id: Annotated[int, Query(ge=0, le=2**62)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    subject: Annotated[str | None, Query(max_length=300)] = None,
+    after_id: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    subject: Annotated[str | None, Query(max_length=300, pattern=PRINTABLE)] = None,
 ) -> list[dict[str, Any]]:
     query = select(AuditRecord).where(AuditRecord.id > after_id).order_by(AuditRecord.id).limit(limit)
     if subject:

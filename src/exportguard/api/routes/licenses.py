@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -11,7 +10,8 @@ from sqlalchemy import select
 
 from exportguard.api.auth import Analyst, Caller, ReadSession, Reviewer, Sessions
 from exportguard.api.errors import ApiError, translated_store_errors
-from exportguard.api.schemas import Items, Money, Parties, Quantity, RecordId, Riders, Strict, cents
+from exportguard.api.limits import PRINTABLE
+from exportguard.api.schemas import Day, Items, Money, Parties, Quantity, RecordId, Riders, Strict, cents
 from exportguard.licenses import balance
 from exportguard.store import license_ops as store
 from exportguard.store.licensing import License, ShipmentRecord
@@ -25,8 +25,8 @@ class LicenseIn(Strict):
 
     license_number: Annotated[str, Field(pattern=r"^[A-Z0-9-]{1,40}$")]
     application_id: Annotated[int | None, Field(ge=1, le=2**31 - 1)] = None
-    issued_on: date
-    valid_until: date | None = Field(None, description="default: 4 years after issue (15 CFR 750.7(g))")
+    issued_on: Day
+    valid_until: Day | None = Field(None, description="default: 4 years after issue (15 CFR 750.7(g))")
     parties: Parties
     items: Items
     riders: Riders = Field(default_factory=list)
@@ -44,10 +44,10 @@ class LicenseIn(Strict):
 class ShipmentIn(Strict):
     """A shipment to charge against the license."""
 
-    reference: Annotated[str, Field(min_length=1, max_length=100)]
+    reference: Annotated[str, Field(min_length=1, max_length=100, pattern=PRINTABLE)]
     quantity: Quantity
     value: Money
-    ship_date: date
+    ship_date: Day
 
 
 class ShipmentDecision(Strict):

@@ -9,15 +9,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from exportguard.api.auth import Analyst, Sessions
 from exportguard.api.errors import ApiError
-from exportguard.api.limits import MAX_BATCH, MAX_TEXT
+from exportguard.api.limits import MAX_BATCH, MAX_TEXT, PRINTABLE
 from exportguard.matching.screener import ScreeningInputError, default_screener
 from exportguard.store import audit
 from exportguard.store.writes import write_transaction
 
 router = APIRouter(tags=["screening"])
 
-Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
-ListCode = Annotated[str, Field(min_length=1, max_length=10)]
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT, pattern=PRINTABLE)]
+ListCode = Annotated[str, Field(min_length=1, max_length=10, pattern=PRINTABLE)]
 
 
 class ScreenQuery(BaseModel):
@@ -25,8 +25,8 @@ class ScreenQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     name: Text
-    country: Annotated[str | None, Field(max_length=2, description="ISO 3166 alpha-2, e.g. CN")] = None
-    address: Annotated[str | None, Field(max_length=MAX_TEXT)] = None
+    country: Annotated[str | None, Field(max_length=2, pattern=PRINTABLE, description="ISO 3166 alpha-2, e.g. CN")] = None
+    address: Annotated[str | None, Field(max_length=MAX_TEXT, pattern=PRINTABLE)] = None
 
 
 class ScreenOptions(BaseModel):
