@@ -9,8 +9,10 @@ from sqlalchemy import text
 
 from exportguard import __version__
 from exportguard.api.errors import install_error_handlers
+from exportguard.api.keycache import KeyCache
 from exportguard.api.limits import BodySizeLimit
 from exportguard.store.base import make_engine, session_factory
+from exportguard.store.groupcommit import AuditWriter
 
 #: Modules that each expose ``router`` (a FastAPI APIRouter); add yours here.
 ROUTERS = [
@@ -34,6 +36,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
     engine = make_engine(database_url)
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
+    app.state.key_cache = KeyCache()
+    app.state.audit_writer = AuditWriter(app.state.sessions)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
     for module_name in ROUTERS:

@@ -45,16 +45,22 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
     database_url: DatabaseUrl = None,
     migrate: Annotated[bool, typer.Option(help="Upgrade the schema before starting.")] = True,
+    workers: Annotated[int, typer.Option(min=1, max=32, help="Server processes (one per core is typical).")] = 1,
 ) -> None:
     """Start the REST API (OpenAPI docs at /docs). Create the first admin with `exportguard users create`."""
+    import os
+
     import uvicorn
 
-    from exportguard.api.app import create_app
+    from exportguard.store.base import DATABASE_URL_ENV
+    from exportguard.store.base import database_url as resolve
     from exportguard.store.migrate import upgrade
 
+    os.environ[DATABASE_URL_ENV] = resolve(database_url)  # worker processes read the URL from here
     if migrate:
         upgrade(database_url)
-    uvicorn.run(create_app(database_url), host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run("exportguard.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="warning", access_log=False)
 
 
 @db_app.command("upgrade")

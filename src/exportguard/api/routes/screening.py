@@ -7,12 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from exportguard.api.auth import Analyst, Sessions
+from exportguard.api.auth import Analyst, Writer
 from exportguard.api.errors import ApiError
 from exportguard.api.limits import MAX_BATCH, MAX_TEXT, PRINTABLE
 from exportguard.matching.screener import ScreeningInputError, default_screener
-from exportguard.store import audit
-from exportguard.store.writes import write_transaction
 
 router = APIRouter(tags=["screening"])
 
@@ -49,21 +47,19 @@ class BatchRequest(ScreenOptions):
 
 
 @router.post("/screen", summary="Screen one party against the restricted-party lists")
-def screen(request: ScreenRequest, caller: Analyst, factory: Sessions) -> dict[str, Any]:
-    """Ranked hits with their explanations; the query and the hits are written to the audit log."""
+def screen(request: ScreenRequest, caller: Analyst, writer: Writer) -> dict[str, Any]:
+    """Ranked hits with their explanations; the query and the hits are in the audit log before the answer."""
     result = _screen_one(request, request)
-    with write_transaction(factory) as session:
-        audit.append(session, caller.name, "screen", f"party:{request.name[:200]}", _audit_summary(result))
+    writer.append(caller.name, "screen", f"party:{request.name[:200]}", _audit_summary(result))
     return result
 
 
 @router.post("/screen/batch", summary="Screen up to 1000 parties in one request")
-def screen_batch(request: BatchRequest, caller: Analyst, factory: Sessions) -> dict[str, Any]:
+def screen_batch(request: BatchRequest, caller: Analyst, writer: Writer) -> dict[str, Any]:
     """One result per query, in order; one audit record covers the batch."""
     results = [_screen_one(query, request) for query in request.queries]
     summary = {"queries": len(results), "hits": {r["query"]: [h["entry_key"] for h in r["hits"]] for r in results}}
-    with write_transaction(factory) as session:
-        audit.append(session, caller.name, "screen.batch", f"batch:{len(results)}", summary)
+    writer.append(caller.name, "screen.batch", f"batch:{len(results)}", summary)
     return {"list_version": default_screener().list_version, "results": results}
 
 
