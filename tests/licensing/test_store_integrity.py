@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from exportguard.cli.app import load_commands
 from exportguard.licenses.balance import Shipment, ShipmentRefused, valid_until
-from exportguard.store.audit import verify_chain
+from exportguard.store.audit import AuditRecord, verify_chain
+from exportguard.store.groupcommit import AuditWriter
 from exportguard.store.license_ops import get_license, issue_license, record_shipment
 from exportguard.store.licensing import ShipmentRecord
 from exportguard.store.writes import write_transaction
@@ -87,3 +88,13 @@ def test_audit_verify_command_exits_1_on_tampering(sessions: sessionmaker[Sessio
     broken = runner.invoke(load_commands(), ["audit", "verify", "--database-url", database_url])
     assert broken.exit_code == 1
     assert "broken at record" in broken.output
+
+
+def test_group_committed_records_from_many_threads_form_one_valid_chain(sessions: sessionmaker[Session]) -> None:
+    writer = AuditWriter(sessions)
+    with ThreadPoolExecutor(16) as pool:
+        list(pool.map(lambda n: writer.append("ann", "screen", f"party:{n}", {"query": n}), range(200)))
+    with sessions() as session:
+        subjects = session.scalars(select(AuditRecord.subject).where(AuditRecord.action == "screen")).all()
+        assert sorted(subjects) == sorted(f"party:{n}" for n in range(200))
+        assert verify_chain(session).ok

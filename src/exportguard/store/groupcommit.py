@@ -7,9 +7,12 @@ chain's single-writer order without making every screening wait for its own flus
 
 from __future__ import annotations
 
+import asyncio
+import json
 import queue
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,8 +26,7 @@ MAX_BATCH = 500
 @dataclass
 class _Pending:
     entry: tuple[str, str, str, dict[str, Any]]
-    done: threading.Event = field(default_factory=threading.Event)
-    error: BaseException | None = None
+    notify: Callable[[BaseException | None], None]
 
 
 class AuditWriter:
@@ -38,11 +40,31 @@ class AuditWriter:
 
     def append(self, actor: str, action: str, subject: str, details: dict[str, Any]) -> None:
         """Append one record and return once it is committed (raises what the commit raised)."""
-        pending = _Pending((actor, action, subject, details))
-        self._queue.put(pending)
-        pending.done.wait()
-        if pending.error is not None:
-            raise pending.error
+        done, outcome = threading.Event(), []
+
+        def notify(error: BaseException | None) -> None:
+            outcome.append(error)
+            done.set()
+
+        self._queue.put(_Pending((actor, action, subject, details), notify))
+        done.wait()
+        if outcome[0] is not None:
+            raise outcome[0]
+
+    async def append_async(self, actor: str, action: str, subject: str, details: dict[str, Any]) -> None:
+        """:meth:`append` for the event loop: awaits the commit without holding a thread."""
+        loop = asyncio.get_running_loop()
+        committed: asyncio.Future[None] = loop.create_future()
+
+        def settle(error: BaseException | None) -> None:
+            if not committed.done():
+                committed.set_exception(error) if error else committed.set_result(None)
+
+        def notify(error: BaseException | None) -> None:
+            loop.call_soon_threadsafe(settle, error)
+
+        self._queue.put(_Pending((actor, action, subject, details), notify))
+        await committed
 
     def _run(self) -> None:
         while True:
@@ -52,12 +74,24 @@ class AuditWriter:
             self._commit(batch)
 
     def _commit(self, batch: list[_Pending]) -> None:
+        error: BaseException | None = None
         try:
             with write_transaction(self._factory) as session:
-                for pending in batch:
-                    audit.append(session, *pending.entry)
-        except Exception as error:  # every waiter must learn its record was not stored
-            for pending in batch:
-                pending.error = error
+                _append_chained(session, [pending.entry for pending in batch])
+        except Exception as failure:  # every waiter must learn its record was not stored
+            error = failure
         for pending in batch:
-            pending.done.set()
+            pending.notify(error)
+
+
+def _append_chained(session: Session, entries: list[tuple[str, str, str, dict[str, Any]]]) -> None:
+    """Append the first entry through :func:`audit.append` (which locks the chain), chain the rest in memory."""
+    previous = audit.append(session, *entries[0])
+    records = []
+    for actor, action, subject, details in entries[1:]:
+        clean = json.loads(json.dumps(details, default=str))
+        hash_ = audit.record_hash(previous.hash, previous.at, actor, action, subject, clean)
+        previous = audit.AuditRecord(at=previous.at, actor=actor, action=action, subject=subject, details=clean,
+                                     prev_hash=previous.hash, hash=hash_, note="")
+        records.append(previous)
+    session.add_all(records)

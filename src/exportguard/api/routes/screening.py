@@ -47,10 +47,10 @@ class BatchRequest(ScreenOptions):
 
 
 @router.post("/screen", summary="Screen one party against the restricted-party lists")
-def screen(request: ScreenRequest, caller: Analyst, writer: Writer) -> dict[str, Any]:
+async def screen(request: ScreenRequest, caller: Analyst, writer: Writer) -> dict[str, Any]:
     """Ranked hits with their explanations; the query and the hits are in the audit log before the answer."""
-    result = _screen_one(request, request)
-    writer.append(caller.name, "screen", f"party:{request.name[:200]}", _audit_summary(result))
+    result = _screen_one(request, request)  # about a millisecond of CPU: cheaper inline than in a thread
+    await writer.append_async(caller.name, "screen", f"party:{request.name[:200]}", _audit_summary(result))
     return result
 
 
