@@ -142,3 +142,21 @@ def test_every_write_is_audited_with_who_and_what(api: Api) -> None:
     records = api.get("rita", f"/audit?subject=license:{license_id}").json()
     assert [(r["actor"], r["action"]) for r in records] == [("rita", "license.issue"), ("ann", "shipment.record")]
     assert records[1]["details"]["quantity"] == 5
+
+
+def test_revoked_license_refuses_shipments_and_is_audited(api: Api) -> None:
+    license_id = _license(api)
+    revoked = api.post("rob", f"/licenses/{license_id}/status", {"change": "revoked", "note": "BIS letter"})
+    assert revoked.json()["status"] == "revoked"
+    assert _ship(api, license_id, 1, "1.00").json()["code"] == "license_not_usable"
+    again = api.post("rob", f"/licenses/{license_id}/status", {"change": "reinstated"})
+    assert (again.status_code, again.json()["code"]) == (409, "status_change_refused")
+    actions = [r["action"] for r in api.get("rita", f"/audit?subject=license:{license_id}").json()]
+    assert actions == ["license.issue", "license.revoked"]
+
+
+def test_extension_lets_a_later_shipment_through(api: Api) -> None:
+    license_id = _license(api)
+    assert _ship(api, license_id, 1, "1.00", on="2024-03-01").json()["code"] == "outside_validity"
+    api.post("rob", f"/licenses/{license_id}/status", {"change": "extended", "valid_until": "2024-05-20"})
+    assert _ship(api, license_id, 1, "1.00", on="2024-03-01").status_code == 201

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from exportguard.licenses.balance import ShipmentRefused
 from exportguard.licenses.lifecycle import IllegalTransition
+from exportguard.licenses.status import StatusChangeRefused
 from exportguard.store.applications import FourEyesViolation, NotFound
 from exportguard.store.license_ops import LicenseError
 
@@ -50,6 +51,8 @@ def translated_store_errors() -> Iterator[None]:
         raise ApiError(403, "four_eyes", str(error)) from error
     except IllegalTransition as error:
         raise ApiError(409, "illegal_transition", str(error), {"allowed": error.allowed}) from error
+    except StatusChangeRefused as error:
+        raise ApiError(409, "status_change_refused", str(error), {"allowed": error.allowed}) from error
     except ShipmentRefused as error:
         raise ApiError(409, error.code, str(error)) from error
     except LicenseError as error:

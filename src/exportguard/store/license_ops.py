@@ -6,13 +6,13 @@ write lock on SQLite) before checking the balance, so concurrent shipments never
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exportguard.licenses import balance
+from exportguard.licenses import balance, status
 from exportguard.licenses.lifecycle import State
 from exportguard.store import audit
 from exportguard.store.applications import FourEyesViolation, NotFound, get_application
@@ -91,6 +91,20 @@ def decide_shipment(session: Session, shipment_id: int, decision: str, actor: st
     audit.append(session, actor, f"shipment.{decision}", _subject(license_), {"shipment_id": shipment_id})
     session.flush()
     return record
+
+
+def change_license(session: Session, license_id: int, change: str, valid_until: date | None, note: str,
+                   actor: str) -> License:
+    """Suspend, revoke, reinstate (``change``) or extend (``valid_until``) a license, audited."""
+    license_ = get_license(session, license_id, lock=True)
+    current = balance_of(license_)
+    updated = status.extend(current, valid_until) if valid_until else status.change_status(current, change)
+    _store_balance(license_, updated)
+    license_.valid_until = updated.valid_until
+    audit.append(session, actor, f"license.{change}", _subject(license_),
+                 {"status": updated.status, "valid_until": updated.valid_until, "note": note})
+    session.flush()
+    return license_
 
 
 def shipments_of(session: Session, license_id: int) -> list[ShipmentRecord]:

@@ -54,4 +54,4 @@ class Determination(Base):
     inputs: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     outputs: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     list_versions: Mapped[list[str]] = mapped_column(JSON, nullable=False)
-    rule_versions: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    rule_versions: Mapped[dict[str, str]] = mapped_column(JSON, nullable=False)

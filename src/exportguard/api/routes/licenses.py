@@ -11,7 +11,7 @@ from sqlalchemy import select
 from exportguard.api.auth import Analyst, Caller, ReadSession, Reviewer, Sessions
 from exportguard.api.errors import ApiError, translated_store_errors
 from exportguard.api.limits import PRINTABLE
-from exportguard.api.schemas import Day, Items, Money, Parties, Quantity, RecordId, Riders, Strict, cents
+from exportguard.api.schemas import Day, Items, LongText, Money, Parties, Quantity, RecordId, Riders, Strict, cents
 from exportguard.licenses import balance
 from exportguard.store import license_ops as store
 from exportguard.store.licensing import License, ShipmentRecord
@@ -54,6 +54,20 @@ class ShipmentDecision(Strict):
     """A reviewer's decision on a recorded shipment."""
 
     decision: Literal["approved", "rejected"]
+
+
+class LicenseChange(Strict):
+    """A change BIS made to the license: ``valid_until`` is required for, and only for, ``extended``."""
+
+    change: Literal["suspended", "revoked", "reinstated", "extended"]
+    valid_until: Day | None = None
+    note: LongText = ""
+
+    @model_validator(mode="after")
+    def _date_only_for_extension(self) -> LicenseChange:
+        if (self.change == "extended") != (self.valid_until is not None):
+            raise ValueError("valid_until is required for an extension and only for one")
+        return self
 
 
 @router.post("", status_code=201, summary="Record an issued license")
@@ -107,6 +121,14 @@ def decide(
         if record.license_id != license_id:
             raise ApiError(404, "not_found", f"shipment {shipment_id} is not on license {license_id}")
         return shipment_view(record)
+
+
+@router.post("/{license_id}/status", summary="Suspend, revoke, reinstate or extend a license")
+def change(license_id: RecordId, request: LicenseChange, caller: Reviewer, factory: Sessions) -> dict[str, Any]:
+    """Records what BIS did to the license (750.8(a); extensions 750.7(g)); audited."""
+    with translated_store_errors(), write_transaction(factory) as session:
+        return view(store.change_license(session, license_id, request.change, request.valid_until, request.note,
+                                         caller.name))
 
 
 def view(license_: License) -> dict[str, Any]:
