@@ -148,7 +148,7 @@ def report(result: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=3000)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=6, help="requests in flight")
     parser.add_argument("--workers", type=int, default=2, help="server processes")
     parser.add_argument("--postgres-url", default=os.environ.get("EXPORTGUARD_TEST_POSTGRES_URL"))
     parser.add_argument("--json", type=Path)
