@@ -34,7 +34,9 @@ def item(eccn: str = "EAR99", **fields: Any) -> dict[str, Any]:
     return {"eccn": eccn, "description": fields.pop("description", "test item"), "value": 1000, **fields}
 
 
-def shipment(day: str, *parties: dict[str, Any], items: list[dict[str, Any]] | None = None, **fields: Any) -> dict[str, Any]:
+def shipment(
+    day: str, *parties: dict[str, Any], items: list[dict[str, Any]] | None = None, **fields: Any
+) -> dict[str, Any]:
     return {
         "type": fields.pop("type", "export"),
         "date": day,

@@ -13,7 +13,7 @@ from exportguard.rules.model import Finding, Kind
 from exportguard.rules.parties import ListMatch
 from exportguard.rules.transaction import Item, Transaction
 
-_CITATION = re.compile(r"\[([^\]]*\b(?:CFR|FR)\b[^\]]*)\]\s*$")
+_CITATION = re.compile(r"\[([^\]]*\b(?:CFR|FR)\b[^\]]*)\]\.?\s*$")
 
 
 @dataclass
