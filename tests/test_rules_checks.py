@@ -122,3 +122,13 @@ def test_china_chart_row_matches_the_spec() -> None:
     expected = "CB1 CB2 CB3 NP1 NP2 NS1 NS2 MT1 RS1 RS2 CC1 CC3".split()
     assert load().chart_row("CN") == frozenset(expected)
     assert load().chart_row("HK") is None
+
+
+def test_public_determine_uses_the_bundled_lists() -> None:
+    import exportguard
+
+    result = exportguard.determine(shipment("2019-11-10", HUAWEI), as_of="2019-11-10")
+    assert result.status.value == "LICENSE_REQUIRED"
+    assert result.list_versions[0].startswith("csl@")
+    with pytest.raises(TransactionError, match="^as_of:"):
+        exportguard.determine(shipment("2019-11-10", HUAWEI), as_of="10 Nov 2019")

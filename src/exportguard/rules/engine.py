@@ -12,7 +12,7 @@ from exportguard.rules.data import RuleData, load
 from exportguard.rules.model import POLICY_RANK, Determination, Finding, Kind, Policy, Status
 from exportguard.rules.parties import PartyMatcher, default_matcher, match_parties
 from exportguard.rules.registry import CHECKS, Check, Context
-from exportguard.rules.transaction import Transaction
+from exportguard.rules.transaction import Transaction, TransactionError
 
 ENGINE_VERSION = "rules-1"
 
@@ -90,4 +90,7 @@ def _stamped(registered: Check, finding: Finding, position: int) -> Finding:
 def _day(value: date | str | None) -> date | None:
     if value is None or isinstance(value, date):
         return value
-    return date.fromisoformat(value)
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise TransactionError(f"as_of: {value!r} is not an ISO date such as 2019-11-10") from exc
