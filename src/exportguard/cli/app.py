@@ -17,6 +17,7 @@ app = typer.Typer(
 # Each module registers its commands on ``app`` when imported.
 COMMAND_MODULES = (
     "exportguard.cli.screen",
+    "exportguard.cli.check",
     "exportguard.cli.server",
 )
 
