@@ -17,6 +17,7 @@ from exportguard.store.groupcommit import AuditWriter
 #: Modules that each expose ``router`` (a FastAPI APIRouter); add yours here.
 ROUTERS = [
     "exportguard.api.routes.screening",
+    "exportguard.api.routes.determinations",
     "exportguard.api.routes.applications",
     "exportguard.api.routes.licenses",
     "exportguard.api.routes.users",
