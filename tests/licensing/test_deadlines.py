@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from exportguard.licenses.deadlines import deadlines, effective_state, overdue, paused_days
-from exportguard.licenses.lifecycle import State
+from exportguard.licenses.lifecycle import State, allowed_after
 
 S = State
 D = date
@@ -82,3 +84,31 @@ def test_approval_within_window_meets_the_response_deadlines() -> None:
     approved = [*INTENT, (S.APPROVED, D(2019, 12, 2))]
     assert overdue(approved, D(2020, 6, 1)) == []
     assert effective_state(approved, D(2020, 6, 1)) == S.APPROVED
+
+
+walks = st.lists(st.tuples(st.integers(0, 10), st.integers(0, 40)), max_size=25)
+
+
+def _walk(steps: list[tuple[int, int]]) -> list[tuple[State, date]]:
+    """A legal history: at each step, one of the states allowed next, entered ``gap`` days later."""
+    history, day = [(S.DRAFT, D(2019, 6, 1))], D(2019, 6, 1)
+    for choice, gap in steps:
+        allowed = sorted(allowed_after(history[-1][0]))
+        if not allowed:
+            break
+        day += timedelta(days=gap)
+        history.append((allowed[choice % len(allowed)], day))
+    return history
+
+
+@given(walks, st.integers(0, 400))
+def test_deadlines_are_consistent_for_any_legal_history(steps: list[tuple[int, int]], later: int) -> None:
+    history = _walk(steps)
+    today = history[-1][1] + timedelta(days=later)
+    start = history[0][1]
+    assert 0 <= paused_days(history, today) <= (today - start).days
+    for deadline in deadlines(history, today):
+        assert deadline.due > start
+        assert deadline.met_on is None or start <= deadline.met_on <= today
+        assert deadline.overdue(today) == (deadline.met_on is None and today > deadline.due)
+    assert effective_state(history, today) in {history[-1][0], S.DENIED}
