@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from exportguard import __version__
-from exportguard.api.errors import install_error_handlers
+from exportguard.api.errors import ERROR_RESPONSES, install_error_handlers
 from exportguard.api.keycache import KeyCache
 from exportguard.api.limits import BodySizeLimit
 from exportguard.store.base import make_engine, session_factory
@@ -33,7 +33,7 @@ recorded in a hash-chained audit log. Errors always carry a machine-readable `co
 
 def create_app(database_url: str | None = None) -> FastAPI:
     """The API over the database at ``database_url`` (else ``EXPORTGUARD_DATABASE_URL``, else SQLite)."""
-    app = FastAPI(title="exportguard", version=__version__, description=DESCRIPTION)
+    app = FastAPI(title="exportguard", version=__version__, description=DESCRIPTION, responses=ERROR_RESPONSES)
     engine = make_engine(database_url)
     app.state.engine = engine
     app.state.sessions = session_factory(engine)

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from exportguard.licenses.balance import ShipmentRefused
@@ -24,6 +25,25 @@ _HTTP_CODES = {
     400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
     405: "method_not_allowed", 409: "conflict", 413: "payload_too_large", 415: "unsupported_media_type",
     422: "invalid_request",
+}
+
+
+class ErrorBody(BaseModel):
+    """The body of every error response."""
+
+    code: str = Field(description="stable, machine-readable, e.g. illegal_transition")
+    message: str = Field(description="for people")
+    details: Any = None
+
+
+#: Documented on every operation, so integrators see the real error shape in the OpenAPI document.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in {
+        400: "request body that cannot be parsed", 401: "missing, unknown or revoked API key", 403: "role or four-eyes refusal", 404: "no such record",
+        409: "refused by the lifecycle, the license balance or a duplicate", 413: "request body too large",
+        422: "input outside the schema or its limits",
+    }.items()
 }
 
 
