@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from licensing_support import Api
 
+from exportguard.api.keycache import KeyCache
+
 
 def test_health_needs_no_key(api: Api) -> None:
     response = api.client.get("/health")
@@ -87,3 +89,11 @@ def test_openapi_document_lists_the_routes(api: Api) -> None:
     paths = api.client.get("/openapi.json").json()["paths"]
     for path in ("/screen", "/screen/batch", "/applications", "/licenses/{license_id}/shipments", "/audit"):
         assert path in paths
+
+
+def test_deactivated_user_is_locked_out(api: Api) -> None:
+    created = api.post("admin", "/users", {"name": "leaver", "role": "analyst"}).json()
+    assert api.post("admin", "/users/leaver/deactivate", {}).json()["active"] is False
+    api.client.app.state.key_cache = KeyCache()  # as after the 30-second cache lifetime
+    response = api.client.post("/screen", json={"name": "Huawei"}, headers={"X-API-Key": created["api_key"]})
+    assert response.status_code == 401

@@ -94,6 +94,24 @@ def users_create(
     typer.echo(key)
 
 
+@users_app.command("deactivate")
+def users_deactivate(
+    name: Annotated[str, typer.Argument(help="The user to switch off.")], database_url: DatabaseUrl = None
+) -> None:
+    """Switch a user off; their API keys stop working within 30 seconds. The user stays in the audit trail."""
+    from exportguard.store.base import make_engine, session_factory
+    from exportguard.store.users import UserError, deactivate_user
+    from exportguard.store.writes import write_transaction
+
+    try:
+        with write_transaction(session_factory(make_engine(database_url))) as session:
+            deactivate_user(session, name, actor="cli")
+    except UserError as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    console.print(f"Deactivated {name!r}.")
+
+
 @users_app.command("list")
 def users_list(database_url: DatabaseUrl = None, format: Format = Format.table) -> None:
     """Every user with their role."""

@@ -68,6 +68,16 @@ def authenticate(session: Session, presented: str) -> Principal | None:
     return Principal(user.id, user.name, user.role) if user.active else None
 
 
+def deactivate_user(session: Session, name: str, actor: str) -> User:
+    """Switch a user off: their keys stop working (within the API's 30-second key cache)."""
+    user = session.scalars(select(User).where(User.name == name).with_for_update()).first()
+    if user is None:
+        raise UserError(f"no user named {name!r}")
+    user.active = False
+    audit.append(session, actor, "user.deactivate", f"user:{user.id}", {"name": name})
+    return user
+
+
 def list_users(session: Session) -> list[User]:
     """Every user, oldest first."""
     return list(session.scalars(select(User).order_by(User.id)))

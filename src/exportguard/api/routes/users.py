@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path
 from pydantic import Field
 
 from exportguard.api.auth import Admin, ReadSession, Sessions
 from exportguard.api.errors import ApiError
 from exportguard.api.schemas import Strict
-from exportguard.store.users import UserError, create_user, list_users
+from exportguard.store.users import UserError, create_user, deactivate_user, list_users
 from exportguard.store.writes import write_transaction
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -32,6 +32,18 @@ def add_user(request: UserIn, caller: Admin, factory: Sessions) -> dict[str, Any
             return {"id": user.id, "name": user.name, "role": user.role, "api_key": key}
     except UserError as error:
         raise ApiError(409, "conflict", str(error)) from error
+
+
+@router.post("/{name}/deactivate", summary="Switch a user off; their keys stop working within 30 seconds")
+def deactivate(
+    name: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.@-]{1,100}$")], caller: Admin, factory: Sessions
+) -> dict[str, Any]:
+    try:
+        with write_transaction(factory) as session:
+            user = deactivate_user(session, name, caller.name)
+            return {"id": user.id, "name": user.name, "role": user.role, "active": user.active}
+    except UserError as error:
+        raise ApiError(404, "not_found", str(error)) from error
 
 
 @router.get("", summary="List users")
