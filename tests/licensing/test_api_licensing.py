@@ -9,7 +9,7 @@ from licensing_support import Api
 PARTIES = [{"role": "end_user", "name": "Huawei Technologies Co., Ltd.", "country": "CN"}]
 ITEMS = [{"eccn": "5A992.c", "description": "mass-market routers", "quantity": 100, "value": "10000.00"}]
 DRAFT = {"title": "Routers for Huawei", "applicant": "Acme Networks Inc.", "destination": "CN",
-         "parties": PARTIES, "items": ITEMS}
+         "parties": PARTIES, "items": ITEMS, "drafted_on": "2019-07-25"}
 
 
 def _draft(api: Api) -> int:
@@ -23,7 +23,7 @@ def _move(api: Api, user: str, application_id: int, to: str, **extra: Any) -> An
 
 
 def _to_initial_review(api: Api, application_id: int) -> None:
-    for state, extra in [("submitted", {}), ("registered", {"acn": "Z123456", "on": "2019-08-01"}),
+    for state, extra in [("submitted", {"on": "2019-07-30"}), ("registered", {"acn": "Z123456", "on": "2019-08-01"}),
                          ("initial_review", {"on": "2019-08-01"})]:
         assert _move(api, "ann", application_id, state, **extra).status_code == 200
 
@@ -160,3 +160,10 @@ def test_extension_lets_a_later_shipment_through(api: Api) -> None:
     assert _ship(api, license_id, 1, "1.00", on="2024-03-01").json()["code"] == "outside_validity"
     api.post("rob", f"/licenses/{license_id}/status", {"change": "extended", "valid_until": "2024-05-20"})
     assert _ship(api, license_id, 1, "1.00", on="2024-03-01").status_code == 201
+
+
+def test_state_dated_before_the_previous_one_is_refused(api: Api) -> None:
+    application_id = _draft(api)
+    _to_initial_review(api, application_id)
+    response = _move(api, "ann", application_id, "referred", on="2019-07-31")
+    assert (response.status_code, response.json()["code"]) == (422, "date_out_of_order")

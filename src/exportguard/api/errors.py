@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from exportguard.licenses.balance import ShipmentRefused
 from exportguard.licenses.lifecycle import IllegalTransition
 from exportguard.licenses.status import StatusChangeRefused
-from exportguard.store.applications import FourEyesViolation, NotFound
+from exportguard.store.applications import DateOutOfOrder, FourEyesViolation, NotFound
 from exportguard.store.license_ops import LicenseError
 
 _HTTP_CODES = {
@@ -67,6 +67,8 @@ def translated_store_errors() -> Iterator[None]:
         yield
     except NotFound as error:
         raise ApiError(404, "not_found", str(error)) from error
+    except DateOutOfOrder as error:
+        raise ApiError(422, "date_out_of_order", str(error)) from error
     except FourEyesViolation as error:
         raise ApiError(403, "four_eyes", str(error)) from error
     except IllegalTransition as error:

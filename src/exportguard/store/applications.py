@@ -19,6 +19,10 @@ class NotFound(LookupError):
     """No record with the given id."""
 
 
+class DateOutOfOrder(ValueError):
+    """A state dated before the state it follows: deadlines would run backwards."""
+
+
 class FourEyesViolation(PermissionError):
     """The same person may not both prepare a record and approve it."""
 
@@ -57,6 +61,9 @@ def transition(session: Session, application_id: int, change: Transition, actor:
     """Move the application to ``change.target`` if the lifecycle allows it and the actor may."""
     application = get_application(session, application_id, lock=True)
     check_transition(State(application.state), change.target)
+    previous = application.events[-1].on
+    if change.on < previous:
+        raise DateOutOfOrder(f"{change.target} is dated {change.on}, before the current state's {previous}")
     if change.target in DECISIONS and actor == application.created_by:
         raise FourEyesViolation(f"{actor} drafted application {application_id} and may not record its decision")
     application.state = change.target
