@@ -11,6 +11,7 @@ from pydantic import Field
 from exportguard.api.auth import Analyst, Caller, ReadSession, Sessions
 from exportguard.api.errors import ApiError, translated_store_errors
 from exportguard.api.schemas import Country, Day, Items, LongText, Parties, RecordId, Riders, Strict, Text, cents
+from exportguard.api.views import ApplicationOut, ApplicationSummary, OverdueApplication
 from exportguard.licenses import deadlines
 from exportguard.licenses.lifecycle import DECISIONS, State, allowed_after
 from exportguard.store import applications as store
@@ -43,7 +44,7 @@ class TransitionRequest(Strict):
     riders: Riders = Field(default_factory=list)
 
 
-@router.post("", status_code=201, summary="Draft a license application")
+@router.post("", status_code=201, summary="Draft a license application", response_model=ApplicationOut)
 def draft(request: ApplicationDraft, caller: Analyst, factory: Sessions) -> dict[str, Any]:
     fields = request.model_dump(mode="json", exclude={"drafted_on"})
     fields["total_value_cents"] = sum(cents(item.value) for item in request.items)
@@ -52,7 +53,7 @@ def draft(request: ApplicationDraft, caller: Analyst, factory: Sessions) -> dict
         return view(created, date.today())
 
 
-@router.get("", summary="List applications, newest first")
+@router.get("", summary="List applications, newest first", response_model=list[ApplicationSummary])
 def list_applications(
     _caller: Caller, session: ReadSession, state: State | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
@@ -60,7 +61,7 @@ def list_applications(
     return [summary(found) for found in store.list_applications(session, state, limit, offset)]
 
 
-@router.get("/overdue", summary="Open applications with a missed deadline")
+@router.get("/overdue", summary="Open applications with a missed deadline", response_model=list[OverdueApplication])
 def overdue(_caller: Caller, session: ReadSession, today: Day | None = None) -> list[dict[str, Any]]:
     as_of = today or date.today()
     return [
@@ -69,13 +70,13 @@ def overdue(_caller: Caller, session: ReadSession, today: Day | None = None) -> 
     ]
 
 
-@router.get("/{application_id}", summary="One application with its history and deadlines")
+@router.get("/{application_id}", summary="One application with its history and deadlines", response_model=ApplicationOut)
 def get(application_id: RecordId, _caller: Caller, session: ReadSession, today: Day | None = None) -> dict[str, Any]:
     with translated_store_errors():
         return view(store.get_application(session, application_id), today or date.today())
 
 
-@router.post("/{application_id}/transitions", summary="Move an application to its next state")
+@router.post("/{application_id}/transitions", summary="Move an application to its next state", response_model=ApplicationOut)
 def move(application_id: RecordId, request: TransitionRequest, caller: Analyst, factory: Sessions) -> dict[str, Any]:
     if request.to in DECISIONS and caller.role not in DECIDERS:
         raise ApiError(403, "forbidden", f"recording {request.to} needs the reviewer role")

@@ -9,12 +9,13 @@ from sqlalchemy import select
 
 from exportguard.api.auth import ReadSession, Reviewer
 from exportguard.api.limits import PRINTABLE
+from exportguard.api.views import AuditRecordOut, ChainReportOut
 from exportguard.store.audit import AuditRecord, verify_chain
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
 
-@router.get("", summary="Audit records, oldest first, after a given id")
+@router.get("", summary="Audit records, oldest first, after a given id", response_model=list[AuditRecordOut])
 def records(
     _caller: Reviewer, session: ReadSession,
     after_id: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -30,7 +31,9 @@ def records(
     ]
 
 
-@router.get("/verify", summary="Recompute the hash chain and report the first broken record")
+@router.get(
+    "/verify", summary="Recompute the hash chain and report the first broken record", response_model=ChainReportOut
+)
 def verify(_caller: Reviewer, session: ReadSession) -> dict[str, Any]:
     report = verify_chain(session)
     return {"ok": report.ok, "checked": report.checked, "first_broken_id": report.first_broken_id}

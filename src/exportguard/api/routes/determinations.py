@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from exportguard.api.auth import Analyst, Caller, ReadSession, Sessions
 from exportguard.api.errors import ApiError
 from exportguard.api.schemas import Day, RecordId, Strict
+from exportguard.api.views import as_utc
 from exportguard.rules import Determination, TransactionError, determine
 from exportguard.store import audit
 from exportguard.store.tables import Determination as StoredDetermination
@@ -74,5 +75,4 @@ def _store(session: Session, result: Determination, actor: str) -> StoredDetermi
 
 def view(stored: StoredDetermination) -> dict[str, Any]:
     """A stored determination with who made it and when."""
-    created = stored.created_at if stored.created_at.tzinfo else stored.created_at.replace(tzinfo=UTC)
-    return {"id": stored.id, "created_by": stored.created_by, "created_at": created, **stored.outputs}
+    return {"id": stored.id, "created_by": stored.created_by, "created_at": as_utc(stored.created_at), **stored.outputs}

@@ -12,6 +12,7 @@ from exportguard.api.auth import Analyst, Caller, ReadSession, Reviewer, Session
 from exportguard.api.errors import ApiError, translated_store_errors
 from exportguard.api.limits import PRINTABLE
 from exportguard.api.schemas import Day, Items, LongText, Money, Parties, Quantity, RecordId, Riders, Strict, cents
+from exportguard.api.views import LicenseOut, ShipmentOut
 from exportguard.licenses import balance
 from exportguard.store import license_ops as store
 from exportguard.store.licensing import License, ShipmentRecord
@@ -70,7 +71,7 @@ class LicenseChange(Strict):
         return self
 
 
-@router.post("", status_code=201, summary="Record an issued license")
+@router.post("", status_code=201, summary="Record an issued license", response_model=LicenseOut)
 def issue(request: LicenseIn, caller: Reviewer, factory: Sessions) -> dict[str, Any]:
     fields = request.model_dump(mode="json", exclude={"quantity", "value"})
     fields["issued_on"] = request.issued_on
@@ -84,7 +85,7 @@ def issue(request: LicenseIn, caller: Reviewer, factory: Sessions) -> dict[str, 
         return view(store.issue_license(session, fields, caller.name))
 
 
-@router.get("", summary="List licenses, newest first")
+@router.get("", summary="List licenses, newest first", response_model=list[LicenseOut])
 def list_licenses(
     _caller: Caller, session: ReadSession,
     limit: Annotated[int, Query(ge=1, le=500)] = 100, offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
@@ -93,26 +94,33 @@ def list_licenses(
     return [view(found) for found in session.scalars(query)]
 
 
-@router.get("/{license_id}", summary="One license with its balance")
+@router.get("/{license_id}", summary="One license with its balance", response_model=LicenseOut)
 def get(license_id: RecordId, _caller: Caller, session: ReadSession) -> dict[str, Any]:
     with translated_store_errors():
         return view(store.get_license(session, license_id))
 
 
-@router.post("/{license_id}/shipments", status_code=201, summary="Charge a shipment against the license")
+@router.post(
+    "/{license_id}/shipments", status_code=201, summary="Charge a shipment against the license", response_model=ShipmentOut
+)
 def ship(license_id: RecordId, request: ShipmentIn, caller: Analyst, factory: Sessions) -> dict[str, Any]:
     shipment = balance.Shipment(request.quantity, cents(request.value), request.ship_date)
     with translated_store_errors(), write_transaction(factory) as session:
         return shipment_view(store.record_shipment(session, license_id, shipment, request.reference, caller.name))
 
 
-@router.get("/{license_id}/shipments", summary="The shipments charged against the license")
+@router.get(
+    "/{license_id}/shipments", summary="The shipments charged against the license", response_model=list[ShipmentOut]
+)
 def shipments(license_id: RecordId, _caller: Caller, session: ReadSession) -> list[dict[str, Any]]:
     with translated_store_errors():
         return [shipment_view(found) for found in store.shipments_of(session, license_id)]
 
 
-@router.post("/{license_id}/shipments/{shipment_id}/decision", summary="Approve or reject a recorded shipment")
+@router.post(
+    "/{license_id}/shipments/{shipment_id}/decision", summary="Approve or reject a recorded shipment",
+    response_model=ShipmentOut,
+)
 def decide(
     license_id: RecordId, shipment_id: RecordId, request: ShipmentDecision, caller: Reviewer, factory: Sessions
 ) -> dict[str, Any]:
@@ -123,7 +131,9 @@ def decide(
         return shipment_view(record)
 
 
-@router.post("/{license_id}/status", summary="Suspend, revoke, reinstate or extend a license")
+@router.post(
+    "/{license_id}/status", summary="Suspend, revoke, reinstate or extend a license", response_model=LicenseOut
+)
 def change(license_id: RecordId, request: LicenseChange, caller: Reviewer, factory: Sessions) -> dict[str, Any]:
     """Records what BIS did to the license (750.8(a); extensions 750.7(g)); audited."""
     with translated_store_errors(), write_transaction(factory) as session:

@@ -10,6 +10,7 @@ from pydantic import Field
 from exportguard.api.auth import Admin, ReadSession, Sessions
 from exportguard.api.errors import ApiError
 from exportguard.api.schemas import Strict
+from exportguard.api.views import NewUserOut, UserOut
 from exportguard.store.users import UserError, create_user, deactivate_user, list_users
 from exportguard.store.writes import write_transaction
 
@@ -23,7 +24,7 @@ class UserIn(Strict):
     role: Literal["analyst", "reviewer", "admin"]
 
 
-@router.post("", status_code=201, summary="Add a user and issue their first API key")
+@router.post("", status_code=201, summary="Add a user and issue their first API key", response_model=NewUserOut)
 def add_user(request: UserIn, caller: Admin, factory: Sessions) -> dict[str, Any]:
     """The response holds the API key in clear; it is stored only as a salted hash."""
     try:
@@ -34,7 +35,10 @@ def add_user(request: UserIn, caller: Admin, factory: Sessions) -> dict[str, Any
         raise ApiError(409, "conflict", str(error)) from error
 
 
-@router.post("/{name}/deactivate", summary="Switch a user off; their keys stop working within 30 seconds")
+@router.post(
+    "/{name}/deactivate", summary="Switch a user off; their keys stop working within 30 seconds",
+    response_model=UserOut,
+)
 def deactivate(
     name: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.@-]{1,100}$")], caller: Admin, factory: Sessions
 ) -> dict[str, Any]:
@@ -46,6 +50,6 @@ def deactivate(
         raise ApiError(404, "not_found", str(error)) from error
 
 
-@router.get("", summary="List users")
+@router.get("", summary="List users", response_model=list[UserOut])
 def users(_caller: Admin, session: ReadSession) -> list[dict[str, Any]]:
     return [{"id": u.id, "name": u.name, "role": u.role, "active": u.active} for u in list_users(session)]
