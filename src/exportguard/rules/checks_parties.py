@@ -131,6 +131,8 @@ def _entity_list_requirements(ctx: Context, match: ListMatch) -> Iterator[Findin
     clauses = ctx.data.dated["policy_clauses"]
     review = policy.parse(match.entry.license_policy, ctx.as_of, clauses)
     caveats = _caveats(ctx, match)
+    if not review.complete:
+        caveats.append("Review policy text not fully structured; the most restrictive policy it names is the default.")
     all_items = match.entry.license_requirement.lower().startswith(_ALL_ITEMS)
     if not all_items:
         caveats.append(f"License requirement scope not evaluated: {match.entry.license_requirement!r}.")
