@@ -68,3 +68,22 @@ def test_bad_as_of_and_unreadable_file(tmp_path: Path) -> None:
     broken = tmp_path / "broken.yaml"
     broken.write_text("- just\n- a list\n", encoding="utf-8")
     assert runner.invoke(app, ["check", str(broken)]).exit_code == 2
+
+
+def test_record_appends_a_replayable_determination_to_the_audit_chain(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from exportguard.rules import replay
+    from exportguard.store.audit import AuditRecord, verify_chain
+    from exportguard.store.base import make_engine, session_factory
+
+    monkeypatch.setenv("EXPORTGUARD_DATABASE_URL", f"sqlite:///{tmp_path / 'audit.db'}")
+    example = str(EXAMPLES / "huawei_memory_2019-11-10.yaml")
+    for _ in range(2):
+        assert runner.invoke(app, ["check", example, "--record", "--actor", "analyst@example.com"]).exit_code == 1
+    with session_factory(make_engine())() as session:
+        records = session.query(AuditRecord).order_by(AuditRecord.id).all()
+        assert [r.subject for r in records] == ["PO-2019-1110-HW"] * 2
+        assert records[0].actor == "analyst@example.com" and records[0].action == "determination"
+        assert verify_chain(session).ok
+        assert replay(records[0].details).to_dict() == records[0].details

@@ -132,3 +132,17 @@ def test_public_determine_uses_the_bundled_lists() -> None:
     assert result.list_versions[0].startswith("csl@")
     with pytest.raises(TransactionError, match=r"^as_of:"):
         exportguard.determine(shipment("2019-11-10", HUAWEI), as_of="10 Nov 2019")
+
+
+def test_purchaser_match_before_2020_08_17_is_flagged_interpretive() -> None:
+    purchaser = {**HUAWEI, "role": "purchaser"}
+    before = determine(shipment("2019-11-10", purchaser), matcher=small_matcher()).open_requirements[0]
+    after = determine(shipment("2020-09-01", purchaser), matcher=small_matcher()).open_requirements[0]
+    assert before.uncertain and "Interpretive" in before.uncertain_reason
+    assert "Interpretive" not in after.uncertain_reason
+
+
+def test_sugon_effective_date_is_flagged_uncertain() -> None:
+    result = determine(shipment("2019-06-25", {**HUAWEI, "name": "Sugon"}), matcher=small_matcher())
+    (requirement,) = result.open_requirements
+    assert requirement.uncertain and "public-inspection" in requirement.uncertain_reason

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from datetime import date
 from enum import StrEnum
@@ -44,6 +45,16 @@ def check(
     output: Annotated[CheckFormat, typer.Option("--format", help="table for people, json for machines.")] = (
         CheckFormat.table
     ),
+    record: Annotated[
+        bool,
+        typer.Option(
+            "--record",
+            help="Append the determination to the hash-chained audit log (EXPORTGUARD_DATABASE_URL, default ./exportguard.db).",
+        ),
+    ] = False,
+    actor: Annotated[
+        str | None, typer.Option(help="Who is deciding, for the audit record (default: login name).")
+    ] = None,
 ) -> None:
     """Decide whether a shipment needs a license, citing the rule behind every finding.
 
@@ -66,7 +77,21 @@ def check(
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
         _print(result)
+    if record:
+        errors.print(f"Recorded as audit record #{_record(result, actor or getpass.getuser(), shipment)}")
     raise typer.Exit(0 if result.status in MAY_PROCEED else 1)
+
+
+def _record(result: Determination, actor: str, shipment: Path) -> int:
+    """Append the full replayable determination to the audit log; returns the record id."""
+    from exportguard.store.audit import AuditRecord, append
+    from exportguard.store.base import make_engine, session_factory, transaction
+
+    engine = make_engine()
+    AuditRecord.__table__.create(engine, checkfirst=True)  # type: ignore[attr-defined]
+    subject = str(result.inputs.get("reference") or shipment.name)
+    with transaction(session_factory(engine)) as session:
+        return append(session, actor, "determination", subject, result.to_dict()).id
 
 
 def _read(path: Path) -> dict[str, Any]:

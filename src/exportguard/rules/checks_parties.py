@@ -22,6 +22,10 @@ _END_USE_SECTIONS = {
     "missile_end_use": ("15 CFR 744.3", Policy.SEE_SECTION),
     "cbw_end_use": ("15 CFR 744.4", Policy.SEE_SECTION),
 }
+_END_USE_SCOPE = {
+    "military_end_use": "744.21 reaches only items in Supp. No. 2 to part 744 (for China in 2019: military end use only); "
+    "item scope not evaluated.",
+}
 
 
 @check("R2-GP4", step=2)
@@ -92,7 +96,7 @@ def unverified_party(ctx: Context) -> Iterator[Finding]:
 
 @check("R6-REVIEW", step=6.8)
 def unresolved_matches(ctx: Context) -> Iterator[Finding]:
-    """A fuzzy list match below the strong band must be resolved by an analyst before the party is cleared [15 CFR 732.3(h); Supp. No. 3 to part 732]."""
+    """A fuzzy list match below the strong band must be resolved by an analyst before the party is cleared [Supp. No. 3 to 15 CFR part 732 (Know Your Customer)]."""
     decided = {(m.party, m.entry.list_code) for m in ctx.matches if m.in_force and m.strong}
     for match in _best_per_party([m for m in ctx.matches if m.in_force and not m.strong]):
         list_code = match.entry.list_code
@@ -108,10 +112,11 @@ def prohibited_end_use(ctx: Context) -> Iterator[Finding]:
     """Knowledge of a military, nuclear, missile or chemical/biological weapons end use creates a license requirement [15 CFR 736.2(b)(5); 744.2-744.4; 744.21]."""
     for flag in ctx.transaction.knowledge:
         section, review = _END_USE_SECTIONS[flag]
+        scope = _END_USE_SCOPE.get(flag, "")
         yield Finding(
             Kind.REQUIREMENT, f"the exporter knows of a {flag.replace('_', ' ')} ({section})",
             review_policy=ReviewPolicy(review, refers_to=(section,)), applied_policy=review,
-            license_exceptions_allowed=False,
+            license_exceptions_allowed=False, uncertain=bool(scope), uncertain_reason=scope,
         )  # fmt: skip
 
 
@@ -126,6 +131,8 @@ def _entity_list_requirements(ctx: Context, match: ListMatch) -> Iterator[Findin
     clauses = ctx.data.dated["policy_clauses"]
     review = policy.parse(match.entry.license_policy, ctx.as_of, clauses)
     caveats = _caveats(ctx, match)
+    if not review.complete:
+        caveats.append("Review policy text not fully structured; the most restrictive policy it names is the default.")
     all_items = match.entry.license_requirement.lower().startswith(_ALL_ITEMS)
     if not all_items:
         caveats.append(f"License requirement scope not evaluated: {match.entry.license_requirement!r}.")

@@ -17,7 +17,7 @@ HUAWEI_FDP_FROM = date(2020, 5, 15)
 
 @check("R0-COVERAGE", step=0)
 def data_covers_date(ctx: Context) -> Iterator[Finding]:
-    """A determination is only as good as the dated rules and list versions in force on its date [15 CFR 736.2; effective dates per ear-spec.md section 0.3]."""
+    """A determination is only as good as the dated rules and list versions in force on its date [effective dates of each Federal Register rule, e.g. 84 FR 22961 effective 2019-05-16]."""
     start, end = ctx.data.coverage
     if not start <= ctx.as_of <= end:
         reason = (

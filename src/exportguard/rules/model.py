@@ -76,6 +76,7 @@ class ReviewPolicy:
     overrides: tuple[PolicyOverride, ...] = ()
     refers_to: tuple[str, ...] = ()
     text: str = ""
+    complete: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -83,6 +84,7 @@ class ReviewPolicy:
             "overrides": [override.to_dict() for override in self.overrides],
             "refers_to": list(self.refers_to),
             "text": self.text,
+            "complete": self.complete,
         }
 
 

@@ -19,6 +19,11 @@ _DEFAULTS = (
     ("presumption of approval", Policy.PRESUMPTION_OF_APPROVAL),
     ("case-by-case", Policy.CASE_BY_CASE),
 )
+_SIMPLE = re.compile(
+    r"^(presumption of denial|policy of denial|case-by-case(?: basis)?|presumption of approval for ear99(?: items)?)"
+    r"\.?(?: see .*)?$"
+)
+_EAR99_APPROVAL = "presumption of approval for ear99"
 #: Tag an item carries when it is EAR99 protective gear described in the Note to ECCN 1A995.
 NOTE_TO_1A995 = "1a995-note"
 
@@ -33,13 +38,14 @@ class AppliedPolicy:
 
 def parse(text: str, as_of: date, clauses: dict[str, Any]) -> ReviewPolicy:
     """Structure a review-policy string, leaving out clauses not yet in force on ``as_of``."""
-    lowered = text.lower()
-    overrides = _case_by_case_overrides(text) + _dated_clauses(lowered, as_of, clauses)
+    lowered = " ".join(text.lower().split())
+    overrides = _case_by_case_overrides(text) + _ear99_approval(lowered) + _dated_clauses(lowered, as_of, clauses)
     return ReviewPolicy(
         default=_default(lowered, bool(overrides)),
         overrides=tuple(overrides),
         refers_to=tuple(_SECTION.findall(text)),
         text=text,
+        complete=_recognised(lowered),
     )
 
 
@@ -57,9 +63,22 @@ def _default(lowered: str, has_overrides: bool) -> Policy:
     if has_overrides and "for all other items" in lowered:
         tail = lowered.rsplit(";", 1)[-1]
         return next((policy for phrase, policy in _DEFAULTS if phrase in tail), Policy.PRESUMPTION_OF_DENIAL)
-    if lowered.strip().startswith("see"):
+    if _EAR99_APPROVAL in lowered:
+        return Policy.CASE_BY_CASE if "case-by-case" in lowered else Policy.SEE_SECTION
+    if lowered.startswith("see"):
         return Policy.SEE_SECTION
     return next((policy for phrase, policy in _DEFAULTS if phrase in lowered), Policy.SEE_SECTION)
+
+
+def _recognised(lowered: str) -> bool:
+    """Whether the text is one of the known forms (section 2.4 of the spec), so nothing in it was ignored."""
+    xinjiang = "case-by-case review for" in lowered and "for all other items" in lowered
+    ccl_and_ear99 = _EAR99_APPROVAL in lowered and "case-by-case" in lowered and "ccl" in lowered
+    return bool(_SIMPLE.match(lowered)) or lowered.startswith("see") or xinjiang or ccl_and_ear99
+
+
+def _ear99_approval(lowered: str) -> list[PolicyOverride]:
+    return [PolicyOverride(Policy.PRESUMPTION_OF_APPROVAL, eccns=("EAR99",))] if _EAR99_APPROVAL in lowered else []
 
 
 def _case_by_case_overrides(text: str) -> list[PolicyOverride]:

@@ -41,9 +41,9 @@ class Context:
             if f.kind is Kind.REQUIREMENT and f.id not in lifted and (rule is None or f.rule == rule)
         ]
 
-    def in_force(self, list_code: str, *, strong: bool = True) -> list[ListMatch]:
-        """Matches on one list that are in force on the date, strong ones or review-band ones."""
-        return [m for m in self.matches if m.entry.list_code == list_code and m.in_force and m.strong == strong]
+    def in_force(self, list_code: str) -> list[ListMatch]:
+        """Strong matches on one list whose entries are in force on the date."""
+        return [m for m in self.matches if m.entry.list_code == list_code and m.in_force and m.strong]
 
 
 CheckFunction = Callable[[Context], Iterable[Finding]]
@@ -59,7 +59,8 @@ class Check:
 
     @property
     def explanation(self) -> str:
-        return (self.function.__doc__ or "").strip().splitlines()[0] if self.function.__doc__ else ""
+        lines = (self.function.__doc__ or "").strip().splitlines()
+        return lines[0] if lines else ""
 
     @property
     def citation(self) -> str:
