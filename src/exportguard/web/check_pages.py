@@ -1,0 +1,76 @@
+"""Check a transaction: a form for parties, items, destination and date; the determination with citations."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from starlette.responses import Response
+
+from exportguard.api.routes.determinations import _store as store_determination
+from exportguard.rules import Determination, TransactionError, determine
+from exportguard.rules.transaction import ROLES, TRANSACTION_TYPES
+from exportguard.store.writes import write_transaction
+from exportguard.web import session
+from exportguard.web.templating import render
+from exportguard.web.timeline import tgl_timeline
+
+router = APIRouter()
+
+Line = Annotated[str, Form(max_length=200)]
+Lines = Annotated[str, Form(max_length=20_000)]
+FORM_HELP = {"roles": ROLES, "types": TRANSACTION_TYPES}
+
+
+@router.get("/check")
+def check_form(request: Request) -> Response:
+    user = session.require(request, "analyst", "reviewer")
+    return render(request, "check.html", user, form={"type": "export"}, **FORM_HELP)
+
+
+@router.post("/check")
+def check(request: Request, csrf: Line, type: Line, day: Line, destination: Line, parties: Lines, items: Lines,
+          reference: Line = "") -> Response:
+    """Decide the transaction, record the determination (audited) and show each finding."""
+    user = session.require(request, "analyst", "reviewer")
+    session.check_csrf(user, csrf)
+    form = {"type": type, "day": day, "destination": destination, "parties": parties, "items": items,
+            "reference": reference}
+    try:
+        result = determine(_transaction(form))
+    except (TransactionError, ValueError) as error:
+        return render(request, "check.html", user, 422, form=form, error=str(error), **FORM_HELP)
+    with write_transaction(request.app.state.sessions) as db:
+        stored_id = store_determination(db, result, user.name).id
+    return render(request, "check.html", user, form=form, result=result, stored_id=stored_id,
+                  timelines=_timelines(result), **FORM_HELP)
+
+
+def _transaction(form: dict[str, str]) -> dict[str, Any]:
+    """The rules engine's transaction dict from the form's fields; one party or item per line, ``;``-separated."""
+    return {"type": form["type"], "date": date.fromisoformat(form["day"]), "reference": form["reference"],
+            "destination": form["destination"].strip().upper(),
+            "parties": [_party(cells) for cells in _rows(form["parties"])],
+            "items": [_item(cells) for cells in _rows(form["items"])]}
+
+
+def _rows(text: str) -> list[list[str]]:
+    return [[cell.strip() for cell in line.split(";")] for line in text.splitlines() if line.strip()]
+
+
+def _party(cells: list[str]) -> dict[str, Any]:
+    """``name; role; country`` (role defaults to end_user)."""
+    name, role, country = [*cells, "", ""][:3]
+    return {"name": name, "role": role or "end_user", **({"country": country.upper()} if country else {})}
+
+
+def _item(cells: list[str]) -> dict[str, Any]:
+    """``ECCN; description; quantity; value`` (quantity 1 and value 0 by default)."""
+    eccn, description, quantity, value = [*cells, "", "", ""][:4]
+    return {"eccn": eccn.upper(), "description": description, "quantity": float(quantity or 1),
+            "value": float(value or 0)}
+
+
+def _timelines(result: Determination) -> list[dict[str, Any]]:
+    return [tgl_timeline(start, end, result.as_of) for start, end in result.tgl_windows]

@@ -1,0 +1,26 @@
+"""The console's Jinja2 environment (autoescaped) and how a page is rendered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import Response
+
+from exportguard.web.session import WebPrincipal
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def render(request: Request, template: str, user: WebPrincipal | None, status: int = 200, **context: Any) -> Response:
+    """A page with the signed-in user (for the header and CSRF fields) and strict security headers."""
+    response = TEMPLATES.TemplateResponse(request, template, {"user": user, **context}, status_code=status)
+    response.headers.update(SECURITY_HEADERS)
+    return response
