@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from exportguard.api.routes.determinations import _store as store_determination
 from exportguard.rules import Determination, TransactionError, determine
-from exportguard.rules.transaction import ROLES, TRANSACTION_TYPES
+from exportguard.rules.transaction import ACTIVITIES, CERTIFICATION_SOURCES, ROLES, TRANSACTION_TYPES
 from exportguard.store.writes import write_transaction
 from exportguard.web import session
 from exportguard.web.templating import render
@@ -20,7 +20,10 @@ router = APIRouter()
 
 Line = Annotated[str, Form(max_length=200)]
 Lines = Annotated[str, Form(max_length=20_000)]
-FORM_HELP = {"roles": ROLES, "types": TRANSACTION_TYPES}
+Flag = Annotated[bool, Form()]
+FORM_HELP: dict[str, Any] = {"roles": ROLES, "types": TRANSACTION_TYPES, "activities": ACTIVITIES,
+                             "certification_sources": CERTIFICATION_SOURCES}
+END_USE_FLAGS = ("network_operational", "serves_third_party_customers", "enhances_capability")
 
 
 @router.get("/check")
@@ -31,28 +34,49 @@ def check_form(request: Request) -> Response:
 
 @router.post("/check")
 def check(request: Request, csrf: Line, type: Line, day: Line, destination: Line, parties: Lines, items: Lines,
-          reference: Line = "") -> Response:
+          reference: Line = "", activity: Line = "other", contract_date: Line = "", certification_source: Line = "",
+          certification_id: Line = "", network_operational: Flag = False, serves_third_party_customers: Flag = False,
+          enhances_capability: Flag = False) -> Response:
     """Decide the transaction, record the determination (audited) and show each finding."""
     user = session.require(request, "analyst", "reviewer")
     session.check_csrf(user, csrf)
     form = {"type": type, "day": day, "destination": destination, "parties": parties, "items": items,
-            "reference": reference}
+            "reference": reference, "activity": activity, "contract_date": contract_date,
+            "certification_source": certification_source, "certification_id": certification_id,
+            "network_operational": network_operational, "enhances_capability": enhances_capability,
+            "serves_third_party_customers": serves_third_party_customers}
     try:
         result = determine(_transaction(form))
     except (TransactionError, ValueError) as error:
-        return render(request, "check.html", user, 422, form=form, error=str(error), **FORM_HELP)
+        return render(request, "check.html", user, status=422, form=form, error=str(error), **FORM_HELP)
     with write_transaction(request.app.state.sessions) as db:
         stored_id = store_determination(db, result, user.name).id
     return render(request, "check.html", user, form=form, result=result, stored_id=stored_id,
                   timelines=_timelines(result), **FORM_HELP)
 
 
-def _transaction(form: dict[str, str]) -> dict[str, Any]:
+def _transaction(form: dict[str, Any]) -> dict[str, Any]:
     """The rules engine's transaction dict from the form's fields; one party or item per line, ``;``-separated."""
     return {"type": form["type"], "date": date.fromisoformat(form["day"]), "reference": form["reference"],
             "destination": form["destination"].strip().upper(),
             "parties": [_party(cells) for cells in _rows(form["parties"])],
-            "items": [_item(cells) for cells in _rows(form["items"])]}
+            "items": [_item(cells) for cells in _rows(form["items"])], "end_use": _end_use(form),
+            "evidence": _evidence(form)}
+
+
+def _end_use(form: dict[str, Any]) -> dict[str, Any]:
+    """The facts TGL conditions turn on; the yes/no facts only count once an activity is chosen."""
+    if form["activity"] == "other":
+        return {}
+    facts = {flag: form[flag] for flag in END_USE_FLAGS}
+    return {"activity": form["activity"], **facts,
+            **({"contract_date": form["contract_date"]} if form["contract_date"] else {})}
+
+
+def _evidence(form: dict[str, Any]) -> dict[str, Any]:
+    if not form["certification_source"]:
+        return {}
+    return {"tgl_certification": {"source": form["certification_source"], "document_id": form["certification_id"]}}
 
 
 def _rows(text: str) -> list[list[str]]:

@@ -53,7 +53,7 @@ def ship(request: Request, license_id: int, csrf: Line, reference: Line, quantit
             license_ops.record_shipment(db, license_id, shipment, reference.strip(), user.name)
     except (ValueError, balance.ShipmentRefused) as error:
         with request.app.state.sessions() as db:
-            return render(request, "license.html", user, 409, error=str(error), form=dict(
+            return render(request, "license.html", user, status=409, error=str(error), form=dict(
                 reference=reference, quantity=quantity, value=value, ship_date=ship_date),
                 **_license_detail(db, license_id))
     return RedirectResponse(f"/console/licenses/{license_id}", 303)

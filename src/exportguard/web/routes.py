@@ -48,7 +48,7 @@ def login(request: Request, name: Field, api_key: Field) -> Response:
     """Sign in with a user name and that user's API key; one message for every failure."""
     principal = _verify(request.app.state.sessions, api_key.strip())
     if principal is None or principal.name != name.strip():
-        return render(request, "login.html", None, 401, error="Unknown user name or API key.", name=name)
+        return render(request, "login.html", None, status=401, error="Unknown user name or API key.", name=name)
     request.app.state.audit_writer.append(principal.name, "console.login", f"user:{principal.user_id}", {})
     response = RedirectResponse("/console/screen", 303)
     session.start(response, principal, secure=request.url.scheme == "https")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
@@ -26,13 +26,13 @@ Country = Annotated[str, Query(max_length=2)]
 def screen_page(request: Request, name: Name = "", country: Country = "") -> Response:
     """The screening form and, for a name, its hits split into open ones and ones already dispositioned."""
     user = session.require(request)
-    context = {"name": name, "country": country.upper(), "decisions": dispositions.DECISIONS}
+    context: dict[str, Any] = {"name": name, "country": country.upper(), "decisions": dispositions.DECISIONS}
     if not name.strip():
         return render(request, "screen.html", user, **context)
     try:
         hits = _screen(name, country)
     except ScreeningInputError as error:
-        return render(request, "screen.html", user, 422, error=str(error), **context)
+        return render(request, "screen.html", user, status=422, error=str(error), **context)
     with request.app.state.sessions() as db:
         decided = dispositions.current(db, dispositions.party_key(name, country), hits)
     request.app.state.audit_writer.append(user.name, "screen", f"party:{name[:200]}", _audit_summary(hits, country))

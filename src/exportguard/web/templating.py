@@ -7,11 +7,29 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 from starlette.responses import Response
 
 from exportguard.web.session import WebPrincipal
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def highlight_match(names: tuple[str, ...], matched: str) -> Markup:
+    """The entry's names joined by ``; `` with the first occurrence of the matched name marked."""
+    marked, out = False, []
+    for name in names:
+        at = -1 if marked else name.casefold().find(matched.casefold())
+        if at < 0:
+            out.append(escape(name))
+            continue
+        end = at + len(matched)
+        out.append(Markup("{}<mark>{}</mark>{}").format(name[:at], name[at:end], name[end:]))
+        marked = True
+    return Markup("; ").join(out)
+
+
+TEMPLATES.env.filters["highlight_match"] = highlight_match
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
@@ -19,7 +37,7 @@ SECURITY_HEADERS = {
 }
 
 
-def render(request: Request, template: str, user: WebPrincipal | None, status: int = 200, **context: Any) -> Response:
+def render(request: Request, template: str, user: WebPrincipal | None, *, status: int = 200, **context: Any) -> Response:
     """A page with the signed-in user (for the header and CSRF fields) and strict security headers."""
     response = TEMPLATES.TemplateResponse(request, template, {"user": user, **context}, status_code=status)
     response.headers.update(SECURITY_HEADERS)

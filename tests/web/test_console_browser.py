@@ -1,0 +1,170 @@
+"""The console driven through headless Chromium: sign in, screen, disposition, check, ship to the tolerance."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import CHROMIUM, CHROMIUM_ARGS, Console
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)"),
+]
+playwright = pytest.importorskip("playwright.sync_api")
+README_SHOT = Path(__file__).parents[2] / "docs" / "img" / "console-screen.png"
+HIKVISION = "Hangzhou Hikvision Digital Technology Co., Ltd.; end_user; CN"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[playwright.Browser]:
+    with playwright.sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: playwright.Browser) -> Iterator[playwright.Page]:
+    context = browser.new_context(viewport={"width": 1366, "height": 768})
+    yield context.new_page()
+    context.close()
+
+
+def sign_in(page: playwright.Page, console: Console, role: str) -> None:
+    page.goto(f"{console.url}/console/screen")
+    assert page.url.endswith("/console/login")
+    page.get_by_label("User name").fill(f"{role}1")
+    page.get_by_label("API key").fill(console.keys[role])
+    page.get_by_role("button", name="Sign in").click()
+    playwright.expect(page.get_by_role("heading", name="Screen a party")).to_be_visible()
+
+
+def screen(page: playwright.Page, name: str, country: str) -> None:
+    page.get_by_label("Name", exact=True).fill(name)
+    page.get_by_label("Country (ISO-2)").fill(country)
+    page.get_by_role("button", name="Screen").click()
+
+
+def test_wrong_key_is_refused(page: playwright.Page, console: Console) -> None:
+    page.goto(f"{console.url}/console/login")
+    page.get_by_label("User name").fill("analyst1")
+    page.get_by_label("API key").fill(console.keys["reviewer"])
+    page.get_by_role("button", name="Sign in").click()
+    playwright.expect(page.get_by_role("alert")).to_have_text("Unknown user name or API key.")
+
+
+def test_screen_and_disposition_is_remembered(page: playwright.Page, console: Console, tmp_path: Path) -> None:
+    sign_in(page, console, "reviewer")
+    screen(page, "Huawei Technologies", "CN")
+    first = page.locator("article.hit", has=page.locator(".tag", has_text=re.compile("^EL$"))).first
+    playwright.expect(first.locator("h3")).to_contain_text("Huawei Technologies Co., Ltd. (Huawei)")
+    playwright.expect(first.locator("mark")).to_have_text("Huawei Technologies Co., Ltd. (Huawei)")
+    playwright.expect(first).to_contain_text("84 FR 2296")
+    playwright.expect(first).to_contain_text("744.11 of the EAR")
+    playwright.expect(first.locator(".features")).to_contain_text("country CN matches")
+    page.screenshot(path=str(tmp_path / "screen.png"), full_page=False)
+    README_SHOT.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(tmp_path / "screen.png", README_SHOT)
+    entry = first.locator("input[name=entry_key]").get_attribute("value")
+    open_hits = page.locator("article.hit").count()
+    first.get_by_label("False positive").check()
+    first.get_by_label("Reason").fill("Our customer is a reseller in Shenzhen, not the listed Huawei entity")
+    first.get_by_role("button", name="Record disposition").click()
+    playwright.expect(page.locator("article.hit")).to_have_count(open_hits - 1)
+    decided = page.get_by_role("table").filter(has_text=entry or "")
+    playwright.expect(decided).to_contain_text("False positive")
+    playwright.expect(decided).to_contain_text("reseller in Shenzhen")
+    screen(page, "  huawei   technologies ", "cn")
+    playwright.expect(page.locator("article.hit input[name=entry_key][value='" + (entry or "") + "']")).to_have_count(0)
+    page.screenshot(path=str(tmp_path / "dispositioned.png"), full_page=True)
+
+
+def test_analyst_cannot_disposition(page: playwright.Page, console: Console) -> None:
+    sign_in(page, console, "analyst")
+    screen(page, "Huawei Technologies", "CN")
+    playwright.expect(page.locator("article.hit").first).to_contain_text("A reviewer records dispositions.")
+    playwright.expect(page.get_by_role("button", name="Record disposition")).to_have_count(0)
+
+
+def test_check_hikvision_on_2019_10_15(page: playwright.Page, console: Console, tmp_path: Path) -> None:
+    sign_in(page, console, "analyst")
+    page.get_by_role("link", name="Check a transaction").click()
+    page.get_by_label("Transaction date").fill("2019-10-15")
+    page.get_by_label("Destination (ISO-2)").fill("CN")
+    page.get_by_label("Parties, one per line").fill(HIKVISION)
+    page.get_by_label("Items, one per line").fill("1A995; dosimeters; 50; 12000\nEAR99; network cables; 400; 3000")
+    page.get_by_role("button", name="Check", exact=True).click()
+    playwright.expect(page.get_by_role("heading", name="Determination")).to_contain_text("LICENSE REQUIRED")
+    playwright.expect(page.locator("figure.timeline")).to_have_count(0)
+    findings = page.get_by_role("table", name="Findings, in the order the checks ran")
+    playwright.expect(findings).to_contain_text("744.11(a)")
+    playwright.expect(findings).to_contain_text("in force from 2019-10-09")
+    playwright.expect(findings).to_contain_text("CASE BY CASE")
+    playwright.expect(findings).to_contain_text("84 FR 54002")
+    page.screenshot(path=str(tmp_path / "check.png"), full_page=True)
+
+
+def test_huawei_tgl_window_on_timeline(page: playwright.Page, console: Console, tmp_path: Path) -> None:
+    sign_in(page, console, "analyst")
+    page.goto(f"{console.url}/console/check")
+    page.get_by_label("Transaction date").fill("2019-09-10")
+    page.get_by_label("Destination (ISO-2)").fill("CN")
+    page.get_by_label("Parties, one per line").fill("Huawei Technologies Co., Ltd.; ultimate_consignee; CN")
+    page.get_by_label("Items, one per line").fill("EAR99; replacement line cards for installed routers; 12; 48000")
+    page.get_by_label("Activity").select_option("network_maintenance")
+    page.get_by_label("Contract date").fill("2019-04-01")
+    page.get_by_label("TGL certification on file from").select_option("huawei_entity")
+    page.get_by_label("Certification document").fill("HW-CERT-2019-0815")
+    page.get_by_label("Network already operational").check()
+    page.get_by_label("Serves third parties' customers").check()
+    page.get_by_role("button", name="Check", exact=True).click()
+    playwright.expect(page.get_by_role("heading", name="Determination")).to_contain_text("AUTHORIZED GENERAL")
+    caption = page.locator("figure.timeline figcaption").first
+    playwright.expect(caption).to_contain_text("transaction date 2019-09-10 is inside it")
+    playwright.expect(page.locator("figure.timeline svg rect.window")).to_have_count(1)
+    page.screenshot(path=str(tmp_path / "tgl.png"), full_page=True)
+
+
+def test_ship_until_tolerance_blocks(page: playwright.Page, console: Console, tmp_path: Path) -> None:
+    license_id = issue_license(console)
+    sign_in(page, console, "analyst")
+    page.goto(f"{console.url}/console/licenses")
+    page.get_by_role("link", name="D900001").click()
+    record_shipment(page, "SHIP-1", "50", "6000")
+    record_shipment(page, "SHIP-2", "30", "4900")  # past the licensed $10,000, inside the 10% tolerance
+    playwright.expect(page.locator("#value-label")).to_contain_text("$10,900.00 shipped")
+    playwright.expect(page.locator(".bar .used.over")).to_have_count(1)
+    record_shipment(page, "SHIP-3", "10", "200")
+    playwright.expect(page.get_by_role("alert")).to_contain_text("value would exceed the licensed value plus 10% tolerance")
+    playwright.expect(page.locator("#value-label")).to_contain_text("$100.00 remaining")
+    shipments = page.get_by_role("table", name="Shipments")
+    playwright.expect(shipments.get_by_role("row")).to_have_count(3)
+    page.screenshot(path=str(tmp_path / "license-blocked.png"), full_page=True)
+    page.goto(f"{console.url}/console/licenses/{license_id}")
+    record_shipment(page, "SHIP-4", "20", "100")
+    playwright.expect(page.locator("#qty-label")).to_contain_text("0 of 100 remaining")
+    record_shipment(page, "SHIP-5", "1", "0")
+    playwright.expect(page.get_by_role("alert")).to_contain_text("license is exhausted")
+
+
+def record_shipment(page: playwright.Page, reference: str, quantity: str, value: str) -> None:
+    page.get_by_label("Reference").fill(reference)
+    page.get_by_label("Quantity", exact=True).fill(quantity)
+    page.get_by_label("Value (USD)").fill(value)
+    page.get_by_label("Ship date").fill("2024-03-01")
+    page.get_by_role("button", name="Record shipment").click()
+
+
+def issue_license(console: Console, number: str = "D900001") -> int:
+    """A license for 100 units worth $10,000 (ceiling $11,000), recorded through the API by a reviewer."""
+    body = {"license_number": number, "issued_on": "2024-01-15",
+            "parties": [{"name": "Example GmbH", "role": "ultimate_consignee", "country": "DE"}],
+            "items": [{"eccn": "3A001", "description": "ADCs", "quantity": 100, "value": 10000}]}
+    response = httpx.post(f"{console.url}/licenses", json=body, headers={"X-API-Key": console.keys["reviewer"]})
+    assert response.status_code == 201, response.text
+    return int(response.json()["id"])
