@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -101,6 +102,7 @@ def test_check_hikvision_on_2019_10_15(page: playwright.Page, console: Console, 
     page.get_by_role("button", name="Check", exact=True).click()
     playwright.expect(page.get_by_role("heading", name="Determination")).to_contain_text("LICENSE REQUIRED")
     playwright.expect(page.locator("figure.timeline")).to_have_count(0)
+    playwright.expect(page.get_by_label("Items, one per line")).to_have_value("1A995; dosimeters; 50; 12000\nEAR99; network cables; 400; 3000")
     findings = page.get_by_role("table", name="Findings, in the order the checks ran")
     playwright.expect(findings).to_contain_text("744.11(a)")
     playwright.expect(findings).to_contain_text("in force from 2019-10-09")
@@ -138,7 +140,7 @@ def test_ship_until_tolerance_blocks(page: playwright.Page, console: Console, tm
     record_shipment(page, "SHIP-1", "50", "6000")
     record_shipment(page, "SHIP-2", "30", "4900")  # past the licensed $10,000, inside the 10% tolerance
     playwright.expect(page.locator("#value-label")).to_contain_text("$10,900.00 shipped")
-    playwright.expect(page.locator(".bar .used.over")).to_have_count(1)
+    playwright.expect(page.locator(".bar .used.over")).to_have_attribute("style", "left: 90.9%; width: 8.2%")
     record_shipment(page, "SHIP-3", "10", "200")
     playwright.expect(page.get_by_role("alert")).to_contain_text("value would exceed the licensed value plus 10% tolerance")
     playwright.expect(page.locator("#value-label")).to_contain_text("$100.00 remaining")
@@ -168,3 +170,36 @@ def issue_license(console: Console, number: str = "D900001") -> int:
     response = httpx.post(f"{console.url}/licenses", json=body, headers={"X-API-Key": console.keys["reviewer"]})
     assert response.status_code == 201, response.text
     return int(response.json()["id"])
+
+
+def test_applications_show_days_left_and_overdue_in_red(page: playwright.Page, console: Console,
+                                                        tmp_path: Path) -> None:
+    late = file_application(console, "Sensors to Kazakhstan", "KZ", registered_on="2024-01-02")
+    fresh = file_application(console, "Lasers to Germany", "DE", registered_on=date.today().isoformat())
+    sign_in(page, console, "analyst")
+    page.get_by_role("link", name="Applications & licenses").click()
+    table = page.get_by_role("table", name="License applications")
+    overdue_row = table.get_by_role("row").filter(has_text=late)
+    playwright.expect(overdue_row).to_have_class("overdue")
+    playwright.expect(overdue_row).to_contain_text("overdue")
+    playwright.expect(overdue_row.locator("td").last).to_have_css("color", "rgb(180, 35, 24)")
+    fresh_row = table.get_by_role("row").filter(has_text=fresh)
+    playwright.expect(fresh_row).to_contain_text("initial_action")
+    playwright.expect(fresh_row.locator("td.num")).to_have_text("9")
+    page.screenshot(path=str(tmp_path / "applications.png"), full_page=True)
+
+
+def file_application(console: Console, title: str, destination: str, registered_on: str) -> str:
+    """Draft, submit and register an application through the API; returns its title."""
+    headers = {"X-API-Key": console.keys["analyst"]}
+    body = {"title": title, "applicant": "Example Corp", "destination": destination,
+            "parties": [{"name": "Consignee Ltd", "role": "ultimate_consignee", "country": destination}],
+            "items": [{"eccn": "6A003", "description": "Thermal cameras", "quantity": 4, "value": 8000}],
+            "drafted_on": registered_on}
+    created = httpx.post(f"{console.url}/applications", json=body, headers=headers)
+    assert created.status_code == 201, created.text
+    for state in ("submitted", "registered"):
+        moved = httpx.post(f"{console.url}/applications/{created.json()['id']}/transitions",
+                           json={"to": state, "on": registered_on}, headers=headers)
+        assert moved.status_code == 200, moved.text
+    return title

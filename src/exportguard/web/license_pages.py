@@ -78,11 +78,13 @@ def _license_row(found: License) -> dict[str, Any]:
     """The license with its quantity and value bars as percentages of the value ceiling."""
     current = license_ops.balance_of(found)
     ceiling = current.value_ceiling_cents or 1
+    within = min(found.shipped_value_cents, found.value_cents)
     return {"record": found, "remaining_quantity": current.remaining_quantity,
             "remaining_value": (current.value_ceiling_cents - found.shipped_value_cents) / 100,
             "ceiling": current.value_ceiling_cents / 100,
             "quantity_used_pct": round(100 * found.shipped_quantity / (found.quantity or 1), 1),
-            "value_used_pct": round(100 * found.shipped_value_cents / ceiling, 1),
+            "value_within_pct": round(100 * within / ceiling, 1),
+            "value_over_pct": round(100 * (found.shipped_value_cents - within) / ceiling, 1),
             "value_licensed_pct": round(100 * found.value_cents / ceiling, 1)}
 
 
