@@ -37,7 +37,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _users(url: str) -> dict[str, str]:
+def users(url: str) -> dict[str, str]:
     sessions = session_factory(make_engine(url))
     with sessions() as session, session.begin():
         return {role: create_user(session, f"{role}1", role, "test-setup")[1]
@@ -48,7 +48,7 @@ def _users(url: str) -> dict[str, str]:
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     url = f"sqlite:///{tmp_path_factory.mktemp('console') / 'console.db'}"
     upgrade(url)
-    keys = _users(url)
+    keys = users(url)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(url), host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
