@@ -18,6 +18,7 @@ pytestmark = [
 ]
 playwright = pytest.importorskip("playwright.sync_api")
 README_SHOT = Path(__file__).parents[2] / "docs" / "img" / "console-screen.png"
+CUSTOMERS = Path(__file__).parents[2] / "examples" / "customers.csv"
 HIKVISION = "Hangzhou Hikvision Digital Technology Co., Ltd.; end_user; CN"
 
 
@@ -203,3 +204,35 @@ def file_application(console: Console, title: str, destination: str, registered_
                            json={"to": state, "on": registered_on}, headers=headers)
         assert moved.status_code == 200, moved.text
     return title
+
+
+def test_batch_upload_and_bulk_disposition(page: playwright.Page, console: Console, tmp_path: Path) -> None:
+    sign_in(page, console, "reviewer")
+    page.get_by_role("link", name="Batch & review queue").click()
+    page.get_by_label("Customer file (CSV)").set_input_files(str(CUSTOMERS))
+    page.get_by_role("button", name="Upload and screen").click()
+    playwright.expect(page.get_by_role("heading", name="Review queue: customers.csv")).to_be_visible()
+    hits = page.get_by_role("table", name="Open hits")
+    playwright.expect(hits).to_contain_text("Huawei Device Co Ltd")
+    playwright.expect(page.locator("p.hint").first).to_contain_text("18 customers screened; 1 rows could not be screened")
+    page.get_by_label("List", exact=True).select_option("EL")
+    page.get_by_label("Customer country").fill("CN")
+    page.get_by_role("button", name="Filter").click()
+    rows = hits.locator("tbody tr")
+    playwright.expect(rows.first).to_contain_text("EL")
+    assert all(row.locator("td").nth(3).inner_text() == "CN" for row in rows.all())
+    page.screenshot(path=str(tmp_path / "queue.png"), full_page=True)
+    page.get_by_label("Select every hit shown").check()
+    page.get_by_label("True match").check()
+    page.get_by_label("Reason").fill("Listed Huawei affiliates: hold the orders")
+    page.get_by_role("button", name="Record for selected").click()
+    playwright.expect(page.get_by_text("No open hits match the filters.")).to_be_visible()
+    playwright.expect(page.get_by_label("List", exact=True)).to_have_value("EL")
+    page.get_by_label("List", exact=True).select_option("")
+    page.get_by_label("Customer country").fill("")
+    page.get_by_role("button", name="Filter").click()
+    playwright.expect(hits.locator("tbody tr").first).to_be_visible()
+    cells = [(row.locator("td").nth(3).inner_text(), row.locator("td").nth(5).inner_text())
+             for row in hits.locator("tbody tr").all()]
+    assert ("CN", "EL") not in cells
+    assert ("PK", "EL") in cells

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.responses import Response
 
 from exportguard.store.users import Principal, authenticate
-from exportguard.web import check_pages, license_pages, screen_pages, session
+from exportguard.web import batch_pages, check_pages, license_pages, screen_pages, session
 from exportguard.web.templating import render
 
 STATIC = Path(__file__).parent / "static"
@@ -19,6 +19,7 @@ STATIC_FILES = {path.name: path for path in STATIC.iterdir() if path.suffix in {
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 router.include_router(screen_pages.router)
+router.include_router(batch_pages.router)
 router.include_router(check_pages.router)
 router.include_router(license_pages.router)
 
