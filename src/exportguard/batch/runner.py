@@ -51,7 +51,7 @@ class ScreeningResult:
 def screen_partition(screener: Screener, customers: Iterable[Customer],
                      threshold: float = DEFAULT_THRESHOLD) -> list[ScreeningResult]:
     """Every hit at or above ``threshold`` for each customer; unscreenable names yield no rows."""
-    results = []
+    results: list[ScreeningResult] = []
     for customer in customers:
         try:
             hits = screener.screen(customer.name, customer.country, address=customer.address,

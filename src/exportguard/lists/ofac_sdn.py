@@ -34,8 +34,8 @@ def load(path: str | Path) -> ListSnapshot:
     """Load ``sdn.csv`` (or a directory holding it), joining ``alt.csv``/``add.csv`` beside it if present."""
     sdn_path = _sdn_path(Path(path))
     data = read_bytes(sdn_path)
-    aliases = _joined(sdn_path.with_name("alt.csv"), ALT_COLUMNS, _alias)
-    addresses = _joined(sdn_path.with_name("add.csv"), ADD_COLUMNS, _address)
+    aliases = _joined(_beside(sdn_path, "alt.csv"), ALT_COLUMNS, _alias)
+    addresses = _joined(_beside(sdn_path, "add.csv"), ADD_COLUMNS, _address)
     parties = tuple(
         _party(row, line, aliases.get(row["ent_num"], []), addresses.get(row["ent_num"], []))
         for line, row in rows(data, sdn_path.name, SDN_COLUMNS)
@@ -48,6 +48,9 @@ def load(path: str | Path) -> ListSnapshot:
 
 def rows(data: bytes, file: str, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
     """Rows of a headerless OFAC file as (line, row), ``-0-`` read as empty, ragged rows refused."""
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise ListFormatError(file, "NUL bytes: not valid UTF-8 or Windows-1252 text (UTF-16?)", row=line)
     reader = csv.reader(io.StringIO(decode(data, file, ENCODINGS), newline=""), strict=True)
     while True:
         try:
@@ -68,17 +71,22 @@ def rows(data: bytes, file: str, columns: tuple[str, ...]) -> Iterator[tuple[int
 
 def _sdn_path(path: Path) -> Path:
     if path.is_dir():
-        path = path / "sdn.csv"
+        path = path / "sdn.csv" if (path / "sdn.csv").is_file() else path / "sdn.csv.gz"
     if not path.is_file():
         raise ListFormatError(path.name, "file not found")
     return path
 
 
+def _beside(sdn_path: Path, name: str) -> Path:
+    """The companion file next to sdn.csv, gzipped (``alt.csv.gz``) when sdn.csv is."""
+    return sdn_path.with_name(name + ".gz" if sdn_path.suffix == ".gz" else name)
+
+
 def _side_bytes(sdn_path: Path) -> Iterator[bytes]:
     for name in ("alt.csv", "add.csv"):
-        side = sdn_path.with_name(name)
+        side = _beside(sdn_path, name)
         if side.is_file():
-            yield side.read_bytes()
+            yield read_bytes(side)
 
 
 def _joined(path: Path, columns: tuple[str, ...], pick: Callable[[dict[str, str]], str]) -> dict[str, list[str]]:
