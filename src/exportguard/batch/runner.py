@@ -1,0 +1,127 @@
+"""One interface for screening many customers: the same per-partition function, run locally or on Spark.
+
+A *partition* is a list of :class:`Customer`; :func:`screen_partition` turns it into
+:class:`ScreeningResult` rows with a screener built from a snapshot. The local runner gives each worker
+process its own screener, built once, and feeds it partitions of ``chunk_size`` customers.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+from exportguard.lists.model import ListSnapshot
+from exportguard.matching.model import DEFAULT_THRESHOLD, Hit
+from exportguard.matching.screener import Screener, ScreeningInputError
+
+#: Hits kept per customer: enough that a long list of near-namesakes is not cut short.
+RESULT_LIMIT = 50
+
+
+@dataclass(frozen=True)
+class Customer:
+    """A stored party to screen: the company's own id and what it knows about the party."""
+
+    id: str
+    name: str
+    country: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class ScreeningResult:
+    """One customer-to-entry hit, flat enough for a table, a Parquet file or a Spark row."""
+
+    customer_id: str
+    entry_key: str
+    score: float
+    matched_name: str
+    list_version: str
+    features: str
+
+    @classmethod
+    def of(cls, customer: Customer, hit: Hit) -> ScreeningResult:
+        features = "\n".join(f"{f.name}={f.value:.4f}: {f.explanation}" for f in hit.features)
+        return cls(customer.id, hit.party.key, round(hit.score, 4), hit.matched_name, hit.list_version, features)
+
+
+def screen_partition(screener: Screener, customers: Iterable[Customer],
+                     threshold: float = DEFAULT_THRESHOLD) -> list[ScreeningResult]:
+    """Every hit at or above ``threshold`` for each customer; unscreenable names yield no rows."""
+    results: list[ScreeningResult] = []
+    for customer in customers:
+        try:
+            hits = screener.screen(customer.name, customer.country, address=customer.address,
+                                   limit=RESULT_LIMIT, threshold=threshold)
+        except ScreeningInputError:
+            continue
+        results.extend(ScreeningResult.of(customer, hit) for hit in hits)
+    return results
+
+
+class Runner(Protocol):
+    """Screens customers against a snapshot and yields result rows, one partition at a time."""
+
+    def run(self, snapshot: ListSnapshot, customers: Iterable[Customer],
+            progress: Callable[[int], None] | None = None) -> Iterator[list[ScreeningResult]]: ...
+
+
+def partitions(customers: Iterable[Customer], size: int) -> Iterator[list[Customer]]:
+    """Consecutive chunks of at most ``size`` customers."""
+    chunk: list[Customer] = []
+    for customer in customers:
+        chunk.append(customer)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+_worker_screener: Screener | None = None
+
+
+def _init_worker(screener: Screener) -> None:
+    global _worker_screener
+    _worker_screener = screener
+
+
+def _screen_in_worker(args: tuple[list[Customer], float]) -> tuple[int, list[ScreeningResult]]:
+    assert _worker_screener is not None
+    chunk, threshold = args
+    return len(chunk), screen_partition(_worker_screener, chunk, threshold)
+
+
+@dataclass
+class LocalRunner:
+    """All cores of this machine (``processes=1`` screens in-process, with no pool)."""
+
+    processes: int = 0
+    chunk_size: int = 500
+    threshold: float = DEFAULT_THRESHOLD
+    screener: Screener | None = None
+
+    def run(self, snapshot: ListSnapshot, customers: Iterable[Customer],
+            progress: Callable[[int], None] | None = None) -> Iterator[list[ScreeningResult]]:
+        screener = self.screener or Screener(snapshot)
+        work = ((chunk, self.threshold) for chunk in partitions(customers, self.chunk_size))
+        processes = self.processes or os.cpu_count() or 1
+        if processes == 1:
+            _init_worker(screener)
+            yield from _reported(map(_screen_in_worker, work), progress)
+            return
+        # fork shares the built screener with the workers copy-on-write instead of pickling it.
+        context = multiprocessing.get_context("fork")
+        with context.Pool(processes, initializer=_init_worker, initargs=(screener,)) as pool:
+            yield from _reported(pool.imap(_screen_in_worker, work), progress)
+
+
+def _reported(done: Iterator[tuple[int, list[ScreeningResult]]],
+              progress: Callable[[int], None] | None) -> Iterator[list[ScreeningResult]]:
+    for count, results in done:
+        if progress:
+            progress(count)
+        yield results

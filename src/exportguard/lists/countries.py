@@ -1,0 +1,43 @@
+"""Country names as OFAC and BIS spell them, mapped to ISO 3166-1 alpha-2 codes.
+
+Covers the countries present in the OFAC SDN address files of 2019-2021 and the 2026 Entity List;
+regions OFAC lists separately (Crimea, Gaza, West Bank) map to the country code ISO assigns them.
+"""
+
+from __future__ import annotations
+
+_NAMES = """
+AF Afghanistan|AL Albania|DZ Algeria|AO Angola|AR Argentina|AM Armenia|AW Aruba|AU Australia|AT Austria
+AZ Azerbaijan|BS Bahamas, The|BS Bahamas|BH Bahrain|BD Bangladesh|BB Barbados|BY Belarus|BE Belgium|BZ Belize
+BJ Benin|BO Bolivia|BA Bosnia and Herzegovina|BR Brazil|BN Brunei|BG Bulgaria|BF Burkina Faso|MM Burma
+BI Burundi|KH Cambodia|CA Canada|KY Cayman Islands|CF Central African Republic|CL Chile|CN China|CO Colombia
+KM Comoros|CD Congo, Democratic Republic of the|CG Congo, Republic of the|CR Costa Rica|CI Cote d Ivoire
+HR Croatia|CU Cuba|CY Cyprus|CZ Czech Republic|CZ Czechia|DK Denmark|DM Dominica|DO Dominican Republic
+EC Ecuador|EG Egypt|SV El Salvador|GQ Equatorial Guinea|ER Eritrea|EE Estonia|ET Ethiopia|FI Finland|FR France
+GE Georgia|DE Germany|GH Ghana|GI Gibraltar|GR Greece|GT Guatemala|GY Guyana|HT Haiti|HN Honduras|HK Hong Kong
+HU Hungary|IN India|ID Indonesia|IR Iran|IQ Iraq|IE Ireland|IL Israel|IT Italy|JM Jamaica|JP Japan|JE Jersey
+JO Jordan|KZ Kazakhstan|KE Kenya|KP Korea, North|KR Korea, South|KR South Korea|XK Kosovo|KW Kuwait|KG Kyrgyzstan|LA Laos
+LV Latvia|LB Lebanon|LR Liberia|LY Libya|LI Liechtenstein|LT Lithuania|LU Luxembourg|MO Macau|MG Madagascar|MY Malaysia
+MV Maldives|ML Mali|MT Malta|MH Marshall Islands|MR Mauritania|MX Mexico|MD Moldova|MN Mongolia|ME Montenegro
+MA Morocco|MZ Mozambique|NA Namibia|NL Netherlands|AN Netherlands Antilles|NZ New Zealand|NI Nicaragua|NE Niger
+NG Nigeria|MK North Macedonia|NO Norway|OM Oman|PK Pakistan|PW Palau|PS Palestinian|PA Panama|PY Paraguay|PE Peru
+PH Philippines|PL Poland|PT Portugal|QA Qatar|UA Region: Crimea|UA Crimea Region of Ukraine|PS Region: Gaza|SD Region: Kafia Kingi
+ML Region: Northern Mali|RO Romania|RU Russia|RW Rwanda|KN Saint Kitts and Nevis
+VC Saint Vincent and the Grenadines|WS Samoa|SA Saudi Arabia|SN Senegal|RS Serbia|SC Seychelles|SL Sierra Leone
+SG Singapore|SK Slovakia|SI Slovenia|SO Somalia|ZA South Africa|SS South Sudan|ES Spain|LK Sri Lanka|SD Sudan
+SE Sweden|CH Switzerland|SY Syria|TW Taiwan|TJ Tajikistan|TZ Tanzania|TH Thailand|GM The Gambia|GM Gambia
+TT Trinidad and Tobago|TN Tunisia|TR Turkey|TR Türkiye|TM Turkmenistan|UG Uganda|UA Ukraine
+AE United Arab Emirates|GB United Kingdom|US United States|UY Uruguay|UZ Uzbekistan|VU Vanuatu|VE Venezuela
+VN Vietnam|VG Virgin Islands, British|PS West Bank|YE Yemen|ZW Zimbabwe
+"""
+
+ISO2_BY_NAME: dict[str, str] = {
+    entry[3:].strip().casefold(): entry[:2]
+    for entry in _NAMES.replace("\n", "|").split("|")
+    if entry.strip()
+}
+
+
+def iso2(name: str) -> str | None:
+    """The ISO-2 code for a country name as the US lists spell it, or None when unknown."""
+    return ISO2_BY_NAME.get(" ".join(name.split()).casefold())

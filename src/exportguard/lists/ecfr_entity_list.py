@@ -1,0 +1,93 @@
+"""The BIS Entity List (Supplement No. 4 to part 744) as parsed from the eCFR into JSON.
+
+The source is ``bis_entity_list.json`` (eCFR text of July 2026): one object per entry with ``name``,
+``aliases``, ``country``, ``address``, ``federal_register`` and ``notes``. ``notes`` holds the license
+requirement column, **cut to 200 characters** by the parser that produced the file; the license review
+policy column is not in this source at all, so ``license_policy`` stays empty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from exportguard.lists.countries import iso2
+from exportguard.lists.csvsource import decode, read_bytes, sha256
+from exportguard.lists.errors import ListFormatError
+from exportguard.lists.model import FRCitation, ListSnapshot, ListVersion, Party
+
+SOURCE = "el"
+LIST_CODE = "EL"
+LIST_NAME = "Entity List (EL) - Bureau of Industry and Security"
+REQUIRED_FIELDS = ("name", "aliases", "country", "address", "federal_register", "notes")
+#: The source parser truncated the license requirement to this many characters.
+NOTES_LIMIT = 200
+
+
+def load(path: str | Path) -> ListSnapshot:
+    """Load ``bis_entity_list.json``; a malformed file loads nothing."""
+    path = Path(path)
+    data = read_bytes(path)
+    document = _document(decode(data, path.name), path.name)
+    entities = document.get("entities")
+    if not isinstance(entities, list) or not entities:
+        raise ListFormatError(path.name, "no 'entities' array with entries", field="entities")
+    parties = _unique(tuple(_party(entity, number, path.name) for number, entity in enumerate(entities, start=1)))
+    version = ListVersion(SOURCE, None, sha256(data), len(parties), path.name)
+    return ListSnapshot(version, parties)
+
+
+def _document(text: str, file: str) -> dict[str, Any]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ListFormatError(file, f"not valid JSON ({exc.msg})", row=exc.lineno) from exc
+    if not isinstance(document, dict):
+        raise ListFormatError(file, "top level is not a JSON object")
+    return document
+
+
+def _party(entity: object, number: int, file: str) -> Party:
+    if not isinstance(entity, dict):
+        raise ListFormatError(file, "entry is not a JSON object", row=number)
+    for field in REQUIRED_FIELDS:
+        if field not in entity:
+            raise ListFormatError(file, "entry lacks a required field", row=number, field=field)
+    name = " ".join(str(entity["name"] or "").split())
+    if not name:
+        raise ListFormatError(file, "entry has no name", row=number, field="name")
+    notice = " ".join(str(entity["federal_register"] or "").split())
+    country = str(entity["country"] or "")
+    code = iso2(country)
+    return Party(
+        list_code=LIST_CODE,
+        source_id=stable_id(country, name),
+        name=name,
+        list_name=LIST_NAME,
+        aliases=tuple(" ".join(str(alias).split()) for alias in entity["aliases"] or ()),
+        addresses=(entity["address"],) if entity["address"] else (),
+        countries=(code,) if code else (),
+        fr_citations=FRCitation.parse_all(notice),
+        federal_register_notice=notice,
+        license_requirement=" ".join(str(entity["notes"] or "").split()),
+        raw={key: json.dumps(value) for key, value in entity.items()},
+    )
+
+
+def stable_id(country: str, name: str) -> str:
+    """The source has no entry numbers; country and name identify an entry across versions."""
+    return hashlib.sha256(f"{country.casefold()}|{name.casefold()}".encode()).hexdigest()[:16]
+
+
+def _unique(parties: tuple[Party, ...]) -> tuple[Party, ...]:
+    """Number repeated country+name entries (-2, -3, ...) so every key stays distinct."""
+    seen: dict[str, int] = {}
+    unique = []
+    for party in parties:
+        seen[party.source_id] = seen.get(party.source_id, 0) + 1
+        count = seen[party.source_id]
+        unique.append(party if count == 1 else replace(party, source_id=f"{party.source_id}-{count}"))
+    return tuple(unique)
