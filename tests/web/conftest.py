@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import threading
 import time
@@ -17,7 +18,9 @@ from exportguard.api.app import create_app
 from exportguard.store.base import make_engine, session_factory
 from exportguard.store.migrate import upgrade
 from exportguard.store.users import create_user
+from exportguard.web import list_pages
 
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -44,9 +47,19 @@ def users(url: str) -> dict[str, str]:
                 for role in ("analyst", "reviewer", "admin")}
 
 
+def _list_archive(directory: Path) -> Path:
+    """Two real OFAC SDN versions (January 2019 and July 2021) as the console's list archive."""
+    directory.mkdir()
+    for month in ("2019-01", "2021-07"):
+        (directory / f"sdn-{month}").symlink_to(FIXTURES / f"ofac_sdn_{month}", target_is_directory=True)
+    return directory
+
+
 @pytest.fixture(scope="module")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('console') / 'console.db'}"
+    root = tmp_path_factory.mktemp("console")
+    url = f"sqlite:///{root / 'console.db'}"
+    os.environ[list_pages.ARCHIVE_ENV] = str(_list_archive(root / "lists"))
     upgrade(url)
     keys = users(url)
     port = _free_port()

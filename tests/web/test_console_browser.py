@@ -224,7 +224,7 @@ def test_batch_upload_and_bulk_disposition(page: playwright.Page, console: Conso
     page.screenshot(path=str(tmp_path / "queue.png"), full_page=True)
     page.get_by_label("Select every hit shown").check()
     page.get_by_label("True match").check()
-    page.get_by_label("Reason").fill("Listed Huawei affiliates: hold the orders")
+    page.get_by_label("Reason").fill("Same names and addresses as the listed entries: orders held")
     page.get_by_role("button", name="Record for selected").click()
     playwright.expect(page.get_by_text("No open hits match the filters.")).to_be_visible()
     playwright.expect(page.get_by_label("List", exact=True)).to_have_value("EL")
@@ -236,3 +236,26 @@ def test_batch_upload_and_bulk_disposition(page: playwright.Page, console: Conso
              for row in hits.locator("tbody tr").all()]
     assert ("CN", "EL") not in cells
     assert ("PK", "EL") in cells
+
+
+def test_list_versions_show_changes_and_affected_customers(page: playwright.Page, console: Console,
+                                                           tmp_path: Path) -> None:
+    customers = tmp_path / "watch.csv"
+    customers.write_text("name,country\nRosneft Trading S.A.,\nSiemens AG,DE\n", encoding="utf-8")
+    sign_in(page, console, "analyst")
+    page.goto(f"{console.url}/console/batch")
+    page.get_by_label("Customer file (CSV)").set_input_files(str(customers))
+    page.get_by_role("button", name="Upload and screen").click()
+    playwright.expect(page.get_by_role("heading", name="Review queue: watch.csv")).to_be_visible()
+    page.get_by_role("link", name="List versions").click()
+    page.get_by_label("Old version").select_option("sdn-2019-01")
+    page.get_by_label("New version").select_option("sdn-2021-07")
+    page.get_by_role("button", name="Compare").click()
+    playwright.expect(page.locator("p.summary")).to_contain_text("1858 added · 261 removed · 843 modified")
+    affected = page.get_by_role("table", name="Customers affected")
+    playwright.expect(affected).to_contain_text("Rosneft Trading S.A.")
+    playwright.expect(affected).to_contain_text("ROSNEFT TRADING S.A.")
+    playwright.expect(affected).not_to_contain_text("Siemens")
+    modified = page.get_by_role("table", name=re.compile("^Modified entries"))
+    playwright.expect(modified.get_by_role("row").filter(has_text="HAVIN BANK LIMITED")).to_contain_text("aliases")
+    page.screenshot(path=str(tmp_path / "lists.png"), full_page=False)

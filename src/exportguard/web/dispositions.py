@@ -7,8 +7,6 @@ with it, so any change to the listed entry raises the hit again.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exportguard.lists.model import Party
+from exportguard.lists.versions import content_hash as fingerprint
 from exportguard.matching.model import Hit
 from exportguard.store import audit
 from exportguard.store.audit import AuditRecord
@@ -37,12 +36,6 @@ class Disposition:
 def party_key(name: str, country: str | None) -> str:
     """The screened party as dispositions remember it: case- and space-insensitive name and country."""
     return f"{' '.join(name.casefold().split())}|{(country or '').upper()}"
-
-
-def fingerprint(entry: Party) -> str:
-    """A digest of the entry's content: changes when the list changes the entry."""
-    body = json.dumps(entry.content_fields(), sort_keys=True, default=str)
-    return hashlib.sha256(body.encode()).hexdigest()
 
 
 def record(session: Session, actor: str, hit_party: Party, screened: str, decision: str, reason: str) -> None:
