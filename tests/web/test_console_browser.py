@@ -259,3 +259,23 @@ def test_list_versions_show_changes_and_affected_customers(page: playwright.Page
     modified = page.get_by_role("table", name=re.compile("^Modified entries"))
     playwright.expect(modified.get_by_role("row").filter(has_text="HAVIN BANK LIMITED")).to_contain_text("aliases")
     page.screenshot(path=str(tmp_path / "lists.png"), full_page=False)
+
+
+def test_keyboard_only_sign_in_and_skip_link(page: playwright.Page, console: Console) -> None:
+    page.goto(f"{console.url}/console/login")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    playwright.expect(skip).to_be_focused()
+    assert skip.bounding_box() is not None and skip.bounding_box()["x"] >= 0  # type: ignore[index]
+    page.keyboard.press("Tab")
+    playwright.expect(page.get_by_label("User name")).to_be_focused()
+    page.keyboard.type("reviewer1")
+    page.keyboard.press("Tab")
+    page.keyboard.type(console.keys["reviewer"])
+    page.keyboard.press("Enter")
+    playwright.expect(page.get_by_role("heading", name="Screen a party")).to_be_visible()
+    page.keyboard.press("Tab")
+    playwright.expect(page.get_by_role("link", name="Skip to main content")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    playwright.expect(page.get_by_label("Name", exact=True)).to_be_focused()
