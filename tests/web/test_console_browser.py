@@ -14,6 +14,7 @@ from conftest import CHROMIUM, CHROMIUM_ARGS, Console
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium (apt-get install chromium)"),
 ]
 playwright = pytest.importorskip("playwright.sync_api")

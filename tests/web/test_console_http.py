@@ -61,9 +61,12 @@ def test_session_cookie_is_httponly_strict_and_tamper_proof(client: TestClient, 
                            follow_redirects=False)
     cookie = response.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=strict" in cookie
-    forged = session.encode({"uid": 3, "csrf": "x", "exp": 4e9})[:-1] + "0"
+    signed = session.encode({"uid": 3, "csrf": "x", "exp": 4e9})
+    forged = signed[:-1] + ("1" if signed.endswith("0") else "0")
     client.cookies.clear()
     client.cookies.set(session.COOKIE, forged)
+    assert client.get("/console/screen", follow_redirects=False).status_code == 303
+    client.cookies.set(session.COOKIE, session.encode({"uid": 1, "csrf": "x", "exp": 1}))
     assert client.get("/console/screen", follow_redirects=False).status_code == 303
 
 
