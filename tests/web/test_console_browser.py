@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import CHROMIUM, CHROMIUM_ARGS, Console
+from console_support import CHROMIUM, CHROMIUM_ARGS, Console
 
 pytestmark = [
     pytest.mark.browser,
@@ -83,6 +83,8 @@ def test_screen_and_disposition_is_remembered(page: playwright.Page, console: Co
     playwright.expect(decided).to_contain_text("False positive")
     playwright.expect(decided).to_contain_text("reseller in Shenzhen")
     screen(page, "  huawei   technologies ", "cn")
+    page.wait_for_url(re.compile(r"name=\+\+huawei"))
+    playwright.expect(page.get_by_role("table").filter(has_text=entry or "")).to_contain_text("False positive")
     playwright.expect(page.locator("article.hit input[name=entry_key][value='" + (entry or "") + "']")).to_have_count(0)
     page.screenshot(path=str(tmp_path / "dispositioned.png"), full_page=True)
 
@@ -219,6 +221,7 @@ def test_batch_upload_and_bulk_disposition(page: playwright.Page, console: Conso
     page.get_by_label("List", exact=True).select_option("EL")
     page.get_by_label("Customer country").fill("CN")
     page.get_by_role("button", name="Filter").click()
+    page.wait_for_url(re.compile(r"list_code=EL&country=CN$"))
     rows = hits.locator("tbody tr")
     playwright.expect(rows.first).to_contain_text("EL")
     assert all(row.locator("td").nth(3).inner_text() == "CN" for row in rows.all())
@@ -232,6 +235,7 @@ def test_batch_upload_and_bulk_disposition(page: playwright.Page, console: Conso
     page.get_by_label("List", exact=True).select_option("")
     page.get_by_label("Customer country").fill("")
     page.get_by_role("button", name="Filter").click()
+    page.wait_for_url(re.compile(r"list_code=&country=$"))
     playwright.expect(hits.locator("tbody tr").first).to_be_visible()
     cells = [(row.locator("td").nth(3).inner_text(), row.locator("td").nth(5).inner_text())
              for row in hits.locator("tbody tr").all()]

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from conftest import users
+from console_support import users
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st

@@ -1,0 +1,44 @@
+"""Shared by the console tests: the users per role, the list archive and the Chromium launch settings."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+from exportguard.store.base import make_engine, session_factory
+from exportguard.store.users import create_user
+
+FIXTURES = Path(__file__).parents[1] / "fixtures"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@dataclass(frozen=True)
+class Console:
+    """The running console and the API keys of one user per role."""
+
+    url: str
+    keys: dict[str, str]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def users(url: str) -> dict[str, str]:
+    sessions = session_factory(make_engine(url))
+    with sessions() as session, session.begin():
+        return {role: create_user(session, f"{role}1", role, "test-setup")[1]
+                for role in ("analyst", "reviewer", "admin")}
+
+
+def list_archive(directory: Path) -> Path:
+    """Two real OFAC SDN versions (January 2019 and July 2021) as the console's list archive."""
+    directory.mkdir()
+    for month in ("2019-01", "2021-07"):
+        (directory / f"sdn-{month}").symlink_to(FIXTURES / f"ofac_sdn_{month}", target_is_directory=True)
+    return directory
