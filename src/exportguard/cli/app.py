@@ -15,7 +15,11 @@ app = typer.Typer(
 )
 
 # Each module registers its commands on ``app`` when imported.
-COMMAND_MODULES = ("exportguard.cli.screen",)
+COMMAND_MODULES = (
+    "exportguard.cli.screen",
+    "exportguard.cli.check",
+    "exportguard.cli.server",
+)
 
 
 def load_commands() -> typer.Typer:

@@ -1,0 +1,54 @@
+"""The FastAPI application: one router module per resource, listed in :data:`ROUTERS`."""
+
+from __future__ import annotations
+
+import importlib
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from exportguard import __version__
+from exportguard.api.errors import ERROR_RESPONSES, install_error_handlers
+from exportguard.api.keycache import KeyCache
+from exportguard.api.limits import BodySizeLimit
+from exportguard.store.base import make_engine, session_factory
+from exportguard.store.groupcommit import AuditWriter
+
+#: Modules that each expose ``router`` (a FastAPI APIRouter); add yours here.
+ROUTERS = [
+    "exportguard.api.routes.screening",
+    "exportguard.api.routes.determinations",
+    "exportguard.api.routes.applications",
+    "exportguard.api.routes.licenses",
+    "exportguard.api.routes.users",
+    "exportguard.api.routes.audit",
+]
+
+DESCRIPTION = """\
+Restricted-party screening, license determinations, and tracking of BIS license
+applications and licenses. Authenticate with the `X-API-Key` header; every write is
+recorded in a hash-chained audit log. Errors always carry a machine-readable `code`.
+"""
+
+
+def create_app(database_url: str | None = None) -> FastAPI:
+    """The API over the database at ``database_url`` (else ``EXPORTGUARD_DATABASE_URL``, else SQLite)."""
+    app = FastAPI(title="exportguard", version=__version__, description=DESCRIPTION, responses=ERROR_RESPONSES)
+    engine = make_engine(database_url)
+    app.state.engine = engine
+    app.state.sessions = session_factory(engine)
+    app.state.key_cache = KeyCache()
+    app.state.audit_writer = AuditWriter(app.state.sessions)
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimit)
+    for module_name in ROUTERS:
+        app.include_router(importlib.import_module(module_name).router)
+
+    @app.get("/health", tags=["health"])
+    def health() -> dict[str, str]:
+        """Liveness and database reachability; needs no key."""
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__, "database": engine.dialect.name}
+
+    return app

@@ -1,0 +1,81 @@
+"""``/screen`` and ``/screen/batch``: restricted-party screening, each request audited."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from exportguard.api.auth import Analyst, Writer
+from exportguard.api.errors import ApiError
+from exportguard.api.limits import MAX_BATCH, MAX_TEXT, PRINTABLE
+from exportguard.matching.screener import ScreeningInputError, default_screener
+
+router = APIRouter(tags=["screening"])
+
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT, pattern=PRINTABLE)]
+ListCode = Annotated[str, Field(min_length=1, max_length=10, pattern=PRINTABLE)]
+
+
+class ScreenQuery(BaseModel):
+    """One party to screen."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: Text
+    country: Annotated[str | None, Field(max_length=2, pattern=PRINTABLE, description="ISO 3166 alpha-2, e.g. CN")] = None
+    address: Annotated[str | None, Field(max_length=MAX_TEXT, pattern=PRINTABLE)] = None
+
+
+class ScreenOptions(BaseModel):
+    """How to screen: how many hits, from what score, on which lists."""
+
+    model_config = ConfigDict(extra="forbid")
+    limit: Annotated[int, Field(ge=1, le=50)] = 10
+    threshold: Annotated[float, Field(ge=0.5, le=1.0)] = 0.80
+    lists: Annotated[list[ListCode] | None, Field(max_length=20)] = None
+
+
+class ScreenRequest(ScreenQuery, ScreenOptions):
+    """A single screening request."""
+
+
+class BatchRequest(ScreenOptions):
+    """Up to 1000 parties screened with the same options."""
+
+    queries: Annotated[list[ScreenQuery], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+@router.post("/screen", summary="Screen one party against the restricted-party lists")
+async def screen(request: ScreenRequest, caller: Analyst, writer: Writer) -> dict[str, Any]:
+    """Ranked hits with their explanations; the query and the hits are in the audit log before the answer."""
+    result = _screen_one(request, request)  # about a millisecond of CPU: cheaper inline than in a thread
+    await writer.append_async(caller.name, "screen", f"party:{request.name[:200]}", _audit_summary(result))
+    return result
+
+
+@router.post("/screen/batch", summary="Screen up to 1000 parties in one request")
+def screen_batch(request: BatchRequest, caller: Analyst, writer: Writer) -> dict[str, Any]:
+    """One result per query, in order; one audit record covers the batch."""
+    results = [_screen_one(query, request) for query in request.queries]
+    summary = {"queries": len(results), "hits": {r["query"]: [h["entry_key"] for h in r["hits"]] for r in results}}
+    writer.append(caller.name, "screen.batch", f"batch:{len(results)}", summary)
+    return {"list_version": default_screener().list_version, "results": results}
+
+
+def _screen_one(query: ScreenQuery, options: ScreenOptions) -> dict[str, Any]:
+    screener = default_screener()
+    try:
+        hits = screener.screen(
+            query.name, query.country, address=query.address, limit=options.limit,
+            threshold=options.threshold, lists=set(options.lists) if options.lists else None,
+        )
+    except ScreeningInputError as error:
+        raise ApiError(422, "invalid_screening_input", str(error)) from error
+    return {"query": query.name, "country": query.country, "list_version": screener.list_version,
+            "hits": [hit.to_dict() for hit in hits]}
+
+
+def _audit_summary(result: dict[str, Any]) -> dict[str, Any]:
+    return {"query": result["query"], "country": result["country"], "list_version": result["list_version"],
+            "hits": [{"entry_key": h["entry_key"], "score": h["score"]} for h in result["hits"]]}

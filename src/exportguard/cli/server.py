@@ -1,0 +1,152 @@
+"""``exportguard serve``, ``db upgrade``, ``users create|list`` and ``audit verify``."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from exportguard.cli.app import app
+
+console = Console()
+errors = Console(stderr=True)
+
+db_app = typer.Typer(help="Database schema: create or upgrade the tables (Alembic migrations).", no_args_is_help=True)
+users_app = typer.Typer(help="API users and their keys.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(users_app, name="users")
+app.add_typer(audit_app, name="audit")
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option("--database-url", help="SQLAlchemy URL; default EXPORTGUARD_DATABASE_URL, else ./exportguard.db"),
+]
+
+
+class Role(StrEnum):
+    analyst = "analyst"
+    reviewer = "reviewer"
+    admin = "admin"
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    database_url: DatabaseUrl = None,
+    migrate: Annotated[bool, typer.Option(help="Upgrade the schema before starting.")] = True,
+    workers: Annotated[int, typer.Option(min=1, max=32, help="Server processes (one per core is typical).")] = 1,
+) -> None:
+    """Start the REST API (OpenAPI docs at /docs). Create the first admin with `exportguard users create`."""
+    import os
+
+    import uvicorn
+
+    from exportguard.store.base import DATABASE_URL_ENV
+    from exportguard.store.base import database_url as resolve
+    from exportguard.store.migrate import upgrade
+
+    os.environ[DATABASE_URL_ENV] = resolve(database_url)  # worker processes read the URL from here
+    if migrate:
+        upgrade(database_url)
+    uvicorn.run("exportguard.api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="warning", access_log=False)
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseUrl = None) -> None:
+    """Create missing tables and apply every pending migration."""
+    from exportguard.store.base import database_url as resolve
+    from exportguard.store.migrate import upgrade
+
+    upgrade(database_url)
+    console.print(f"Schema up to date: {_redacted(resolve(database_url))}")
+
+
+@users_app.command("create")
+def users_create(
+    name: Annotated[str, typer.Argument(help="Login name, e.g. alice or erp-service.")],
+    role: Annotated[Role, typer.Option(help="analyst: screen, determine, draft; reviewer: decide; admin: all.")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Add a user and print their API key (shown only this once; only a salted hash is stored)."""
+    from exportguard.store.base import make_engine, session_factory
+    from exportguard.store.users import UserError, create_user
+    from exportguard.store.writes import write_transaction
+
+    try:
+        with write_transaction(session_factory(make_engine(database_url))) as session:
+            user, key = create_user(session, name, role.value, actor="cli")
+    except UserError as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    console.print(f"Created {user.role} {user.name!r}. API key (store it now, it is not shown again):")
+    typer.echo(key)
+
+
+@users_app.command("deactivate")
+def users_deactivate(
+    name: Annotated[str, typer.Argument(help="The user to switch off.")], database_url: DatabaseUrl = None
+) -> None:
+    """Switch a user off; their API keys stop working within 30 seconds. The user stays in the audit trail."""
+    from exportguard.store.base import make_engine, session_factory
+    from exportguard.store.users import UserError, deactivate_user
+    from exportguard.store.writes import write_transaction
+
+    try:
+        with write_transaction(session_factory(make_engine(database_url))) as session:
+            deactivate_user(session, name, actor="cli")
+    except UserError as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    console.print(f"Deactivated {name!r}.")
+
+
+@users_app.command("list")
+def users_list(database_url: DatabaseUrl = None, format: Format = Format.table) -> None:
+    """Every user with their role."""
+    from exportguard.store.base import make_engine, session_factory
+    from exportguard.store.users import list_users
+
+    with session_factory(make_engine(database_url))() as session:
+        rows = [{"id": u.id, "name": u.name, "role": u.role, "active": u.active} for u in list_users(session)]
+    if format is Format.json:
+        typer.echo(json.dumps(rows))
+        return
+    table = Table("id", "name", "role", "active")
+    for row in rows:
+        table.add_row(*(str(value) for value in row.values()))
+    console.print(table)
+
+
+@audit_app.command("verify")
+def audit_verify(database_url: DatabaseUrl = None) -> None:
+    """Recompute every audit record's hash; exit 1 and name the first broken record if any was altered."""
+    from exportguard.store.audit import verify_chain
+    from exportguard.store.base import make_engine, session_factory
+
+    with session_factory(make_engine(database_url))() as session:
+        report = verify_chain(session)
+    if report.ok:
+        console.print(f"[green]Audit chain intact:[/green] {report.checked} records verified.")
+        return
+    errors.print(f"[red]Audit chain broken at record {report.first_broken_id}[/red] "
+                 f"({report.checked} records before it verified).")
+    raise typer.Exit(1)
+
+
+def _redacted(url: str) -> str:
+    """The URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
