@@ -78,7 +78,7 @@ def test_broken_alias_file_refuses_the_whole_list(fixtures: Path, tmp_path: Path
     for name in ("sdn.csv.gz", "add.csv.gz"):
         shutil.copy(fixtures / "ofac_sdn_2019-01" / name, tmp_path / name)
     (tmp_path / "alt.csv.gz").write_bytes(gzip.compress(b'36,12,"aka","AERO-CARIBBEAN"\n'))
-    with pytest.raises(ListFormatError, match="alt.csv.gz, row 1: expected 5 fields"):
+    with pytest.raises(ListFormatError, match=r"alt\.csv\.gz, row 1: expected 5 fields"):
         ofac_sdn.load(tmp_path)
 
 

@@ -22,6 +22,7 @@ ROUTERS = [
     "exportguard.api.routes.licenses",
     "exportguard.api.routes.users",
     "exportguard.api.routes.audit",
+    "exportguard.api.routes.monitoring",
     "exportguard.web.routes",
 ]
 

@@ -43,8 +43,10 @@ def rescreen(new: ListSnapshot, changes: ListDiff, customers: Iterable[Customer]
              progress: Callable[[int], None] | None = None) -> RescreenOutcome:
     """Results against ``new`` given the results against the version ``changes`` was computed from.
 
-    Customers who already had hits are screened in full again: the new version's word weights can move
-    their scores on unchanged entries across the threshold. Everyone else meets only the changed entries.
+    ``previous`` must include the near misses (a :class:`LocalRunner` records down to ``RECORD_FLOOR``).
+    Customers with any previous result are screened in full again, since the new version's word weights
+    can move their scores on unchanged entries across the threshold; everyone else, whose best score on
+    any entry was below the floor, meets only the changed entries.
     """
     previous = list(previous)
     runner = runner or LocalRunner()

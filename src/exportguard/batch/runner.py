@@ -19,6 +19,11 @@ from exportguard.matching.screener import Screener, ScreeningInputError
 
 #: Hits kept per customer: enough that a long list of near-namesakes is not cut short.
 RESULT_LIMIT = 50
+#: Batch runs record near misses this far below the hit threshold: a list change re-weights words
+#: (rarity is counted over the whole list), which can lift a near miss on an unchanged entry into a hit.
+WATCH_MARGIN = 0.05
+#: The lowest score a batch run records.
+RECORD_FLOOR = DEFAULT_THRESHOLD - WATCH_MARGIN
 
 
 @dataclass(frozen=True)
@@ -41,6 +46,10 @@ class ScreeningResult:
     matched_name: str
     list_version: str
     features: str
+
+    def is_hit(self, threshold: float = DEFAULT_THRESHOLD) -> bool:
+        """A hit to review, as opposed to a near miss recorded for the next re-screen."""
+        return self.score >= threshold
 
     @classmethod
     def of(cls, customer: Customer, hit: Hit) -> ScreeningResult:
@@ -101,7 +110,7 @@ class LocalRunner:
 
     processes: int = 0
     chunk_size: int = 500
-    threshold: float = DEFAULT_THRESHOLD
+    threshold: float = RECORD_FLOOR
     screener: Screener | None = None
 
     def run(self, snapshot: ListSnapshot, customers: Iterable[Customer],

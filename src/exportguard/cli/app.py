@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "exportguard.cli.screen",
     "exportguard.cli.check",
     "exportguard.cli.server",
+    "exportguard.cli.monitor",
 )
 
 

@@ -15,6 +15,7 @@ TABLE_MODULES = (
     "exportguard.store.audit",
     "exportguard.store.tables",
     "exportguard.store.licensing",
+    "exportguard.store.monitoring",
 )
 
 

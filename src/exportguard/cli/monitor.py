@@ -1,0 +1,215 @@
+"""``exportguard lists update|versions|diff``, ``customers import`` and ``rescreen``: continuous screening."""
+
+from __future__ import annotations
+
+import csv
+import getpass
+import json
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from exportguard.cli.app import app
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from exportguard.lists.model import ListSnapshot
+
+console = Console()
+errors = Console(stderr=True)
+lists_app = typer.Typer(help="Restricted-party list versions: load a new file, list versions, diff two.",
+                        no_args_is_help=True)
+customers_app = typer.Typer(help="The customer master screened on every list change.", no_args_is_help=True)
+app.add_typer(lists_app, name="lists")
+app.add_typer(customers_app, name="customers")
+
+DatabaseUrl = Annotated[str | None, typer.Option(
+    "--database-url", help="SQLAlchemy URL; default EXPORTGUARD_DATABASE_URL, else ./exportguard.db")]
+Actor = Annotated[str | None, typer.Option(help="Who is doing this, for the audit log (default: your login).")]
+MAX_CUSTOMER_ROWS = 10_000_000
+
+
+class ListFormat(StrEnum):
+    csl = "csl"
+    sdn = "sdn"
+    el = "el"
+
+
+class Format(StrEnum):
+    table = "table"
+    json = "json"
+
+
+OutputFormat = Annotated[Format, typer.Option("--format", help="table for people, json for machines.")]
+
+
+def _sessions(database_url: str | None) -> sessionmaker[Session]:
+    from exportguard.store.base import make_engine, session_factory
+    from exportguard.store.migrate import upgrade
+
+    upgrade(database_url)
+    return session_factory(make_engine(database_url))
+
+
+def _loader(list_format: ListFormat) -> Callable[[Path], ListSnapshot]:
+    from exportguard.lists import csl, ecfr_entity_list, ofac_sdn
+
+    return {ListFormat.csl: csl.load, ListFormat.sdn: ofac_sdn.load, ListFormat.el: ecfr_entity_list.load}[list_format]
+
+
+def _emit(data: Any, output: Format, table: Table | None = None) -> None:
+    if output is Format.json:
+        typer.echo(json.dumps(data, indent=2, default=str))
+    elif table is not None:
+        console.print(table)
+
+
+@lists_app.command("update")
+def update(
+    file: Annotated[Path, typer.Argument(exists=True, help="The list file (or a directory with OFAC sdn.csv).")],
+    list_format: Annotated[ListFormat, typer.Option("--format", help="csl (trade.gov consolidated.csv), "
+                                                    "sdn (raw OFAC sdn.csv [+alt.csv, add.csv]), el (eCFR JSON).")]
+    = ListFormat.csl,
+    max_drop: Annotated[float, typer.Option(min=0, max=1, help="Refuse a file dropping more than this share "
+                                            "of the current entries (a truncated download).")] = 0.10,
+    database_url: DatabaseUrl = None,
+    actor: Actor = None,
+    output: Annotated[Format, typer.Option("--output", help="table or json.")] = Format.table,
+) -> None:
+    """Load a new list file as a new version. A malformed or truncated file is refused; the current stays."""
+    from exportguard.lists.errors import ListFormatError
+    from exportguard.lists.versions import VersionRefused
+    from exportguard.store.base import transaction
+    from exportguard.store.list_store import record_version
+
+    try:
+        snapshot = _loader(list_format)(file)
+        with transaction(_sessions(database_url)) as session:
+            outcome = record_version(session, snapshot, actor or getpass.getuser(), max_drop)
+    except (ListFormatError, VersionRefused) as exc:
+        errors.print(f"[red]Refused:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    summary = {"version": outcome.version_id, "entries": snapshot.version.party_count,
+               "already_loaded": outcome.already_loaded, **(outcome.changes.summary() if outcome.changes else {})}
+    if output is Format.json:
+        _emit(summary, output)
+    else:
+        console.print(", ".join(f"{key}: {value}" for key, value in summary.items()))
+
+
+@lists_app.command("versions")
+def list_versions(database_url: DatabaseUrl = None, output: OutputFormat = Format.table) -> None:
+    """Every loaded list version, newest first; * marks the ones in force."""
+    from exportguard.store.list_store import versions
+
+    with _sessions(database_url)() as session:
+        rows = [{"id": v.id, "source": v.source, "file": v.file_name, "entries": v.party_count,
+                 "loaded_at": v.loaded_at, "loaded_by": v.loaded_by, "current": v.current} for v in versions(session)]
+    table = Table("", "version", "file", "entries", "loaded", "by")
+    for row in rows:
+        table.add_row("*" if row["current"] else "", str(row["id"]), str(row["file"]), str(row["entries"]),
+                      str(row["loaded_at"])[:19], str(row["loaded_by"]))
+    _emit(rows, output, table)
+
+
+@lists_app.command("diff")
+def diff_versions(old: str, new: str, database_url: DatabaseUrl = None, output: OutputFormat = Format.table,
+                  limit: Annotated[int, typer.Option(min=0, help="Entries shown per kind (table).")] = 20) -> None:
+    """Added, removed and modified entries between two stored versions (ids from `lists versions`)."""
+    from exportguard.lists.versions import diff
+    from exportguard.store.list_store import snapshot_of
+    from exportguard.store.monitoring import ListVersionRecord
+
+    with _sessions(database_url)() as session:
+        records = [session.get(ListVersionRecord, version_id) for version_id in (old, new)]
+        if None in records:
+            errors.print(f"[red]Unknown version[/red]: {old if records[0] is None else new}")
+            raise typer.Exit(1)
+        changes = diff(*(snapshot_of(session, record) for record in records if record is not None))
+    data = diff_json(changes)
+    table = Table("change", "entry", "name", "fields")
+    for kind in ("added", "removed", "modified"):
+        for entry in data[kind][:limit]:
+            table.add_row(kind, entry["key"], entry["name"], ", ".join(entry.get("fields", [])))
+    _emit(data, output, table)
+    if output is Format.table:
+        console.print(changes.summary())
+
+
+def diff_json(changes: Any) -> dict[str, list[dict[str, Any]]]:
+    """A :class:`ListDiff` as JSON: keys and names, and for modified entries the fields that changed."""
+    return {
+        "added": [{"key": p.key, "name": p.name} for p in changes.added],
+        "removed": [{"key": p.key, "name": p.name} for p in changes.removed],
+        "modified": [{"key": m.new.key, "name": m.new.name, "fields": list(m.fields)} for m in changes.modified],
+    }
+
+
+@customers_app.command("import")
+def import_file(
+    file: Annotated[Path, typer.Argument(exists=True, help="CSV with columns id,name[,country][,address].")],
+    database_url: DatabaseUrl = None, actor: Actor = None, output: OutputFormat = Format.table,
+) -> None:
+    """Add or update customers by their id (your ERP's reference); screened at the next `rescreen`."""
+    from exportguard.store.base import transaction
+    from exportguard.store.customer_store import import_customers
+
+    rows = _customer_rows(file)
+    with transaction(_sessions(database_url)) as session:
+        added, updated = import_customers(session, rows, actor or getpass.getuser())
+    _emit({"added": added, "updated": updated}, output)
+    if output is Format.table:
+        console.print(f"{added} customers added, {updated} updated")
+
+
+def _customer_rows(file: Path) -> list[Any]:
+    from exportguard.batch.runner import Customer
+
+    with file.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"id", "name"} - set(reader.fieldnames or ())
+        if missing:
+            errors.print(f"[red]{file.name}[/red]: missing column(s) {', '.join(sorted(missing))}")
+            raise typer.Exit(1)
+        rows = []
+        for line, row in enumerate(reader, start=2):
+            if not (row["id"] or "").strip() or not (row["name"] or "").strip() or line > MAX_CUSTOMER_ROWS:
+                errors.print(f"[red]{file.name}, row {line}[/red]: id and name are required (or too many rows)")
+                raise typer.Exit(1)
+            country = (row.get("country") or "").strip().upper() or None
+            rows.append(Customer(row["id"].strip(), row["name"].strip(), country, row.get("address") or None))
+    return rows
+
+
+@app.command("rescreen")
+def rescreen_command(
+    full: Annotated[bool, typer.Option(help="Screen every customer against every entry, not only changes.")] = False,
+    processes: Annotated[int, typer.Option(min=0, help="Worker processes (0 = all cores).")] = 0,
+    database_url: DatabaseUrl = None, actor: Actor = None, output: OutputFormat = Format.table,
+) -> None:
+    """Re-screen stored customers against the lists in force: only list changes, unless --full."""
+    from exportguard.batch.runner import LocalRunner
+    from exportguard.store.base import transaction
+    from exportguard.store.customer_store import MonitoringError, rescreen_customers
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=errors, disable=output is Format.json) as progress:
+        task = progress.add_task("screening customers", total=None)
+        try:
+            with transaction(_sessions(database_url)) as session:
+                summary = rescreen_customers(session, actor or getpass.getuser(), LocalRunner(processes),
+                                             lambda done: progress.advance(task, done), full)
+        except MonitoringError as exc:
+            errors.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from exc
+    counts = summary.counts()
+    table = Table("version", "mode", "customers", "new hits", "retired", "changed entry")
+    table.add_row(*(str(counts[key]) for key in ("version", "mode", "customers", "new", "retired", "changed")))
+    _emit(counts, output, table)

@@ -1,0 +1,189 @@
+"""Customers, their screening hits and reviewers' dispositions, kept in step with list versions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from exportguard.batch.delta import rescreen
+from exportguard.batch.runner import Customer, LocalRunner, ScreeningResult
+from exportguard.lists.model import ListSnapshot, ListVersion
+from exportguard.lists.versions import content_hash, diff
+from exportguard.store import audit
+from exportguard.store.list_store import snapshot_of
+from exportguard.store.monitoring import (
+    VERDICTS,
+    CustomerRecord,
+    DispositionRecord,
+    ListEntryRecord,
+    ListVersionRecord,
+    ScreeningHitRecord,
+)
+
+
+class MonitoringError(ValueError):
+    """A monitoring request that cannot be carried out as given."""
+
+
+@dataclass
+class RescreenSummary:
+    """What a re-screen changed: hits new to review, hits retired, hits whose entry changed."""
+
+    version: str
+    customers: int
+    new: list[int] = field(default_factory=list)
+    retired: list[int] = field(default_factory=list)
+    changed: list[int] = field(default_factory=list)
+    mode: str = "full"
+
+    def counts(self) -> dict[str, object]:
+        return {"version": self.version, "mode": self.mode, "customers": self.customers,
+                "new": len(self.new), "retired": len(self.retired), "changed": len(self.changed)}
+
+
+def import_customers(session: Session, rows: Iterable[Customer], actor: str) -> tuple[int, int]:
+    """Insert or update customers by external reference; returns (added, updated)."""
+    known = {record.external_ref: record for record in session.scalars(select(CustomerRecord))}
+    added = updated = 0
+    for row in rows:
+        record = known.get(row.id)
+        if record is None:
+            record = known[row.id] = CustomerRecord(external_ref=row.id, name=row.name)
+            session.add(record)
+            added += 1
+        elif (record.name, record.country, record.address) != (row.name, row.country, row.address):
+            updated += 1
+        record.name, record.country, record.address = row.name, row.country, row.address
+    session.flush()
+    audit.append(session, actor, "customers.imported", "customers", {"added": added, "updated": updated})
+    return added, updated
+
+
+def combined(session: Session, versions: list[ListVersionRecord]) -> ListSnapshot:
+    """One snapshot over several sources' versions (SDN, EL, CSL, ...), screened together."""
+    parts = [snapshot_of(session, version) for version in versions]
+    ids = "+".join(sorted(part.version.id for part in parts))
+    meta = ListVersion("combined", None, ids, sum(len(part.parties) for part in parts), ids)
+    return ListSnapshot(meta, tuple(party for part in parts for party in part.parties))
+
+
+def _in_force(session: Session) -> list[ListVersionRecord]:
+    return list(session.scalars(select(ListVersionRecord).where(ListVersionRecord.current)))
+
+
+def _last_screened(session: Session) -> list[ListVersionRecord]:
+    latest: dict[str, ListVersionRecord] = {}
+    query = select(ListVersionRecord).where(ListVersionRecord.screened_at.is_not(None))
+    for version in session.scalars(query.order_by(ListVersionRecord.screened_at)):
+        latest[version.source] = version
+    return list(latest.values())
+
+
+def rescreen_customers(session: Session, actor: str, runner: LocalRunner | None = None,
+                       progress: Callable[[int], None] | None = None, full: bool = False) -> RescreenSummary:
+    """Bring every customer's hits up to the lists in force, screening only list changes unless ``full``."""
+    in_force = _in_force(session)
+    if not in_force:
+        raise MonitoringError("no list version loaded: run `exportguard lists update FILE` first")
+    new = combined(session, in_force)
+    customers = {str(r.id): Customer(str(r.id), r.name, r.country, r.address)
+                 for r in session.scalars(select(CustomerRecord))}
+    stored = {(str(h.customer_id), h.entry_key): h for h in session.scalars(select(ScreeningHitRecord))}
+    previous = [_result(hit) for hit in stored.values() if hit.status != "retired"]
+    screened = _last_screened(session)
+    if full or not screened:
+        results = [r for rows in (runner or LocalRunner()).run(new, customers.values(), progress) for r in rows]
+        mode = "full"
+    else:
+        results = rescreen(new, diff(combined(session, screened), new), customers.values(), previous,
+                           runner, progress).results
+        mode = "delta"
+    summary = _apply(session, new, results, stored, len(customers))
+    summary.mode = mode
+    now = datetime.now(UTC)
+    for version in in_force:
+        version.screened_at = now
+    audit.append(session, actor, "customers.rescreened", new.version.id, summary.counts())
+    return summary
+
+
+def _result(hit: ScreeningHitRecord) -> ScreeningResult:
+    return ScreeningResult(str(hit.customer_id), hit.entry_key, hit.score, hit.matched_name, hit.list_version,
+                           hit.features)
+
+
+def _apply(session: Session, snapshot: ListSnapshot, results: list[ScreeningResult],
+           stored: dict[tuple[str, str], ScreeningHitRecord], customers: int) -> RescreenSummary:
+    summary = RescreenSummary(snapshot.version.id, customers)
+    hashes = {party.key: content_hash(party) for party in snapshot.parties}
+    verdicts = _valid_verdicts(session, hashes)
+    now = datetime.now(UTC)
+    for result in results:
+        pair = (result.customer_id, result.entry_key)
+        hit = stored.pop(pair, None)
+        if hit is None:
+            hit = ScreeningHitRecord(customer_id=int(result.customer_id), entry_key=result.entry_key, status="")
+            session.add(hit)
+        status = _status(result, hit.status, verdicts.get(pair))
+        if result.is_hit() and status == "new" and hit.status != "new":
+            (summary.changed if hit.status in ("open", "cleared") else summary.new).append(int(result.customer_id))
+        hit.score, hit.matched_name, hit.features = result.score, result.matched_name, result.features
+        hit.list_version, hit.status, hit.updated_at = result.list_version, status, now
+    for hit in stored.values():
+        if hit.status not in ("retired", "watch"):
+            summary.retired.append(hit.customer_id)
+        hit.status, hit.updated_at = "retired", now
+    session.flush()
+    return summary
+
+
+def _status(result: ScreeningResult, before: str, verdict: str | None) -> str:
+    """Where a hit stands now: a still-valid disposition decides; otherwise unreviewed hits are new."""
+    if not result.is_hit():
+        return "watch"
+    if verdict is not None:
+        return "cleared" if verdict == "false_positive" else "open"
+    return before if before in ("new", "open") else "new"
+
+
+def _valid_verdicts(session: Session, hashes: dict[str, str]) -> dict[tuple[str, str], str]:
+    """The latest disposition per pair, only where the entry's content is what the reviewer saw."""
+    verdicts: dict[tuple[str, str], str] = {}
+    for record in session.scalars(select(DispositionRecord).order_by(DispositionRecord.id)):
+        pair = (str(record.customer_id), record.entry_key)
+        if hashes.get(record.entry_key) == record.entry_content_hash:
+            verdicts[pair] = record.verdict
+        else:
+            verdicts.pop(pair, None)
+    return verdicts
+
+
+def dispose(session: Session, hit_id: int, verdict: str, reason: str, actor: str) -> ScreeningHitRecord:
+    """Record a reviewer's verdict on a hit, tied to the entry's content as it stands now."""
+    if verdict not in VERDICTS:
+        raise MonitoringError(f"verdict must be one of {', '.join(VERDICTS)}")
+    hit = session.get(ScreeningHitRecord, hit_id)
+    if hit is None or hit.status in ("retired", "watch"):
+        raise MonitoringError(f"no open hit {hit_id}")
+    entry_hash = _entry_hash(session, hit.entry_key)
+    session.add(DispositionRecord(customer_id=hit.customer_id, entry_key=hit.entry_key, entry_content_hash=entry_hash,
+                                  verdict=verdict, reason=reason, decided_by=actor, decided_at=datetime.now(UTC)))
+    hit.status = "cleared" if verdict == "false_positive" else "open"
+    session.flush()
+    audit.append(session, actor, "hit.disposed", f"hit:{hit_id}",
+                 {"customer": hit.customer_id, "entry": hit.entry_key, "entry_hash": entry_hash,
+                  "verdict": verdict, "reason": reason})
+    return hit
+
+
+def _entry_hash(session: Session, entry_key: str) -> str:
+    query = (select(ListEntryRecord.content_hash).join(ListVersionRecord)
+             .where(ListVersionRecord.current, ListEntryRecord.entry_key == entry_key))
+    found = session.scalars(query).first()
+    if found is None:
+        raise MonitoringError(f"entry {entry_key} is not on any list in force")
+    return found

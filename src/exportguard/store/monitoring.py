@@ -1,0 +1,89 @@
+"""Tables for continuous screening: list versions and their entries, customers, hits and dispositions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from exportguard.store.base import Base
+
+HIT_STATUSES = ("new", "open", "cleared", "retired", "watch")
+VERDICTS = ("true_match", "false_positive")
+
+
+class ListVersionRecord(Base):
+    """One loaded list file; never overwritten. ``current`` marks the version in force per source."""
+
+    __tablename__ = "list_versions"
+
+    id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    source: Mapped[str] = mapped_column(String(20), nullable=False, index=True)
+    content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    file_name: Mapped[str] = mapped_column(String(300), nullable=False)
+    party_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    loaded_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    current: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    #: Set when customers were last re-screened with this version in force.
+    screened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    previous_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+
+
+class ListEntryRecord(Base):
+    """One party of one list version, as JSON, with the hash of its content fields."""
+
+    __tablename__ = "list_entries"
+    __table_args__ = (UniqueConstraint("version_id", "entry_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    version_id: Mapped[str] = mapped_column(ForeignKey("list_versions.id"), nullable=False, index=True)
+    entry_key: Mapped[str] = mapped_column(String(120), nullable=False)
+    content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    party: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+
+
+class CustomerRecord(Base):
+    """A party the company deals with, screened on every list change."""
+
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    external_ref: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
+    name: Mapped[str] = mapped_column(String(500), nullable=False)
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True)
+    address: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ScreeningHitRecord(Base):
+    """A customer matched to a list entry; ``watch`` rows are near misses kept for delta re-screening."""
+
+    __tablename__ = "screening_hits"
+    __table_args__ = (UniqueConstraint("customer_id", "entry_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), nullable=False, index=True)
+    entry_key: Mapped[str] = mapped_column(String(120), nullable=False, index=True)
+    list_version: Mapped[str] = mapped_column(String(80), nullable=False)
+    score: Mapped[float] = mapped_column(Float, nullable=False)
+    matched_name: Mapped[str] = mapped_column(String(500), nullable=False)
+    features: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False, index=True)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class DispositionRecord(Base):
+    """A reviewer's verdict on a customer-entry pair, valid while the entry's content hash is unchanged."""
+
+    __tablename__ = "dispositions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), nullable=False, index=True)
+    entry_key: Mapped[str] = mapped_column(String(120), nullable=False)
+    entry_content_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    verdict: Mapped[str] = mapped_column(String(20), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    decided_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)

@@ -1,0 +1,77 @@
+"""The monitoring commands end to end on the Entity List excerpt: load, import, re-screen, change, diff."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from exportguard.cli.app import load_commands
+
+runner = CliRunner()
+app = load_commands()
+
+
+@pytest.fixture
+def database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("EXPORTGUARD_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    return tmp_path
+
+
+def _json(args: list[str]) -> object:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _changed_list(fixtures: Path, target: Path) -> Path:
+    """The excerpt as a later edition would publish it: one entry gone, one with a new alias."""
+    document = json.loads((fixtures / "bis_entity_list_excerpt.json").read_text(encoding="utf-8"))
+    document["entities"] = [e for e in document["entities"] if e["name"] != "5th Shipyard"]
+    farid = next(e for e in document["entities"] if e["name"] == "Fazal Rahim Farid")
+    farid["aliases"].append("Fazal Farid")
+    target.write_text(json.dumps(document), encoding="utf-8")
+    return target
+
+
+def test_load_import_rescreen_change_and_diff(database: Path, fixtures: Path) -> None:
+    excerpt = str(fixtures / "bis_entity_list_excerpt.json")
+    first = _json(["lists", "update", excerpt, "--format", "el", "--output", "json"])
+    customers = database / "customers.csv"
+    customers.write_text("id,name,country\nK-1,Fazal Rahim Farid,AF\nK-2,5th Shipyard,RU\nK-3,Volvo Cars AB,SE\n",
+                         encoding="utf-8")
+    assert _json(["customers", "import", str(customers), "--format", "json"]) == {"added": 3, "updated": 0}
+    screened = _json(["rescreen", "--format", "json", "--processes", "1"])
+    assert screened["mode"] == "full" and screened["new"] == 2
+    changed = _changed_list(fixtures, database / "el_next.json")
+    second = _json(["lists", "update", str(changed), "--format", "el", "--output", "json", "--max-drop", "0.2"])
+    assert (second["removed"], second["modified"]) == (1, 1)
+    again = _json(["rescreen", "--format", "json", "--processes", "1"])
+    assert again["mode"] == "delta" and again["retired"] == 1
+    changes = _json(["lists", "diff", first["version"], second["version"], "--format", "json"])
+    assert changes["modified"] == [{"key": changes["modified"][0]["key"], "name": "Fazal Rahim Farid",
+                                    "fields": ["aliases"]}]
+    versions = _json(["lists", "versions", "--format", "json"])
+    assert [v["current"] for v in versions] == [True, False]
+
+
+def test_truncated_list_is_refused(database: Path, fixtures: Path) -> None:
+    excerpt = str(fixtures / "bis_entity_list_excerpt.json")
+    _json(["lists", "update", excerpt, "--format", "el", "--output", "json"])
+    document = json.loads((fixtures / "bis_entity_list_excerpt.json").read_text(encoding="utf-8"))
+    document["entities"] = document["entities"][:6]
+    truncated = database / "el_truncated.json"
+    truncated.write_text(json.dumps(document), encoding="utf-8")
+    result = runner.invoke(app, ["lists", "update", str(truncated), "--format", "el"])
+    assert result.exit_code == 1 and "removes 6 of 12 entries" in result.output
+    versions = _json(["lists", "versions", "--format", "json"])
+    assert len(versions) == 1 and versions[0]["current"]
+
+
+def test_customer_file_without_name_column_is_refused(database: Path) -> None:
+    bad = database / "customers.csv"
+    bad.write_text("id,company\n1,Acme\n", encoding="utf-8")
+    result = runner.invoke(app, ["customers", "import", str(bad)])
+    assert result.exit_code == 1 and "missing column(s) name" in result.output

@@ -1,0 +1,101 @@
+"""Stored list versions, customers, hits and dispositions across the real 2019->2021 SDN change."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from exportguard.batch.runner import Customer, LocalRunner
+from exportguard.lists import ofac_sdn
+from exportguard.lists.model import ListSnapshot
+from exportguard.lists.versions import VersionRefused, diff
+from exportguard.store import audit
+from exportguard.store.base import Base, make_engine, session_factory, transaction
+from exportguard.store.customer_store import dispose, import_customers, rescreen_customers
+from exportguard.store.list_store import current_version, record_version, versions
+from exportguard.store.migrate import import_table_modules
+from exportguard.store.monitoring import ScreeningHitRecord
+
+RUNNER = LocalRunner(processes=1)
+
+
+@pytest.fixture(scope="module")
+def snapshots(fixtures: Path) -> tuple[ListSnapshot, ListSnapshot]:
+    return ofac_sdn.load(fixtures / "ofac_sdn_2019-01"), ofac_sdn.load(fixtures / "ofac_sdn_2021-07")
+
+
+@pytest.fixture
+def factory(tmp_path: Path):  # type: ignore[no-untyped-def]
+    import_table_modules()
+    engine = make_engine(f"sqlite:///{tmp_path / 'monitor.db'}")
+    Base.metadata.create_all(engine)
+    return session_factory(engine)
+
+
+def _customers(old: ListSnapshot, new: ListSnapshot) -> list[Customer]:
+    """Names of entries the change removed, modified and left alone, plus added ones and negatives."""
+    changes = diff(old, new)
+    unchanged = [p for p in old.parties if p.key in new.by_key() and p.key not in {c.key for c in changes.changed}]
+    picked = [*changes.removed[:5], *[c.old for c in changes.modified if "name" in c.fields][:5],
+              *unchanged[:5], *changes.added[:5]]
+    names = [party.name for party in picked] + ["Siemens Healthineers AG", "Bosch Rexroth Limited"]
+    return [Customer(f"ERP-{number}", name) for number, name in enumerate(names)]
+
+
+def _hits(factory) -> dict[tuple[str, str], ScreeningHitRecord]:  # type: ignore[no-untyped-def]
+    with factory() as session:
+        return {(str(h.customer_id), h.entry_key): h for h in session.scalars(select(ScreeningHitRecord))}
+
+
+@pytest.mark.slow
+def test_versions_rescreen_and_dispositions(factory, snapshots) -> None:  # type: ignore[no-untyped-def]
+    old, new = snapshots
+    with transaction(factory) as session:
+        record_version(session, old, "tester")
+        import_customers(session, _customers(old, new), "tester")
+        first = rescreen_customers(session, "tester", RUNNER)
+    assert first.mode == "full" and first.new
+    hits = _hits(factory)
+    unchanged_hit = next(h for h in hits.values() if h.entry_key in new.by_key()
+                         and h.entry_key not in {p.key for p in diff(old, new).changed} and h.status == "new")
+    modified_hit = next(h for h in hits.values() if h.entry_key in {c.new.key for c in diff(old, new).modified})
+    with transaction(factory) as session:
+        dispose(session, unchanged_hit.id, "false_positive", "different company", "reviewer1")
+        dispose(session, modified_hit.id, "false_positive", "different company", "reviewer1")
+        outcome = record_version(session, new, "tester")
+        assert outcome.changes is not None and outcome.changes.summary()["removed"] == 261
+        second = rescreen_customers(session, "tester", RUNNER)
+    assert second.mode == "delta" and second.retired
+    after = _hits(factory)
+    assert after[(str(unchanged_hit.customer_id), unchanged_hit.entry_key)].status == "cleared"
+    modified_after = after.get((str(modified_hit.customer_id), modified_hit.entry_key))
+    assert modified_after is None or modified_after.status in ("new", "watch", "retired")
+    removed = {p.key for p in diff(old, new).removed}
+    assert all(h.status == "retired" for h in after.values() if h.entry_key in removed)
+    with factory() as session:
+        assert audit.verify_chain(session).ok
+        assert [v.id for v in versions(session)] == [new.version.id, old.version.id]
+
+
+def test_truncated_download_is_refused_and_current_version_stays(factory, snapshots) -> None:  # type: ignore[no-untyped-def]
+    old, _ = snapshots
+    truncated = ListSnapshot(replace(old.version, content_hash="f" * 64), old.parties[: len(old.parties) // 2])
+    with transaction(factory) as session:
+        record_version(session, old, "tester")
+    with pytest.raises(VersionRefused, match="more than the allowed 10%"), transaction(factory) as session:
+        record_version(session, truncated, "tester")
+    with factory() as session:
+        current = current_version(session, "sdn")
+        assert current is not None and current.id == old.version.id
+        assert len(versions(session)) == 1
+
+
+def test_loading_the_same_file_twice_makes_no_new_version(factory, snapshots) -> None:  # type: ignore[no-untyped-def]
+    old, _ = snapshots
+    with transaction(factory) as session:
+        record_version(session, old, "tester")
+        assert record_version(session, old, "tester").already_loaded
+        assert len(versions(session)) == 1

@@ -1,0 +1,111 @@
+"""List diffs, the drop guard, and delta re-screening equal to a full re-screen on the real 2019->2021 SDN change."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from exportguard.batch.delta import rescreen
+from exportguard.batch.runner import Customer, LocalRunner, ScreeningResult
+from exportguard.lists import ofac_sdn
+from exportguard.lists.bundled import default_snapshot
+from exportguard.lists.model import ListSnapshot
+from exportguard.lists.versions import VersionRefused, check_drop, content_hash, diff
+
+
+@pytest.fixture(scope="module")
+def sdn_pair(fixtures: Path) -> tuple[ListSnapshot, ListSnapshot]:
+    return ofac_sdn.load(fixtures / "ofac_sdn_2019-01"), ofac_sdn.load(fixtures / "ofac_sdn_2021-07")
+
+
+def test_real_sdn_change_2019_to_2021(sdn_pair) -> None:  # type: ignore[no-untyped-def]
+    changes = diff(*sdn_pair)
+    assert changes.summary() == {"added": 1858, "removed": 261, "modified": 843}
+    fields = {field for change in changes.modified for field in change.fields}
+    assert {"remarks", "programs", "aliases", "addresses", "name"} <= fields
+    for change in changes.modified:
+        assert all(change.old.content_fields()[f] != change.new.content_fields()[f] for f in change.fields)
+        assert content_hash(change.old) != content_hash(change.new)
+
+
+def test_unchanged_entries_keep_their_content_hash(sdn_pair) -> None:  # type: ignore[no-untyped-def]
+    old, new = sdn_pair
+    changed = {party.key for party in diff(old, new).changed}
+    new_by_key = new.by_key()
+    same = [party for party in old.parties if party.key in new_by_key and party.key not in changed]
+    assert same and all(content_hash(party) == content_hash(new_by_key[party.key]) for party in same)
+
+
+@given(st.integers(min_value=0, max_value=200), st.floats(min_value=0.0, max_value=1.0))
+def test_drop_guard_refuses_exactly_above_the_share(removed: int, max_drop: float) -> None:
+    parties = default_snapshot().parties[:200]
+    old = ListSnapshot(default_snapshot().version, parties)
+    new = ListSnapshot(default_snapshot().version, parties[removed:])
+    changes = diff(old, new)
+    if removed / 200 > max_drop:
+        with pytest.raises(VersionRefused):
+            check_drop(200, changes, max_drop)
+    else:
+        check_drop(200, changes, max_drop)
+
+
+def customer_names(old: ListSnapshot, new: ListSnapshot, count: int) -> list[Customer]:
+    """Real names: SDN names of both versions (some varied), plus non-SDN CSL names as negatives."""
+    rng = random.Random(2021)
+    listed = [party.name for party in rng.sample(old.parties, count // 4) + rng.sample(new.parties, count // 4)]
+    varied = [_variant(name, rng) for name in listed[: count // 4]]
+    others = [party.name for party in default_snapshot().parties if party.list_code != "SDN"]
+    names = listed + varied + rng.sample(others, count - len(listed) - len(varied))
+    return [Customer(f"C{number}", name) for number, name in enumerate(names)]
+
+
+def _variant(name: str, rng: random.Random) -> str:
+    words = name.split()
+    if len(words) > 1 and rng.random() < 0.5:
+        words.pop(rng.randrange(len(words)))
+    position = rng.randrange(len(words[0]))
+    words[0] = words[0][:position] + words[0][position + 1 :]
+    return " ".join(words).title() or name
+
+
+def _pairs(results: list[ScreeningResult]) -> set[tuple[str, str, float]]:
+    return {(result.customer_id, result.entry_key, result.score) for result in results if result.is_hit()}
+
+
+def _delta_equals_full(old: ListSnapshot, new: ListSnapshot, count: int) -> None:
+    customers = customer_names(old, new, count)
+    runner = LocalRunner(processes=1)
+    before = [row for rows in runner.run(old, customers) for row in rows]
+    full = [row for rows in runner.run(new, customers) for row in rows]
+    outcome = rescreen(new, diff(old, new), customers, before, runner)
+    assert _pairs(outcome.results) == _pairs(full)
+    assert {r.list_version for r in outcome.results} == {new.version.id}
+    retired = {(r.customer_id, r.entry_key) for r in outcome.retired}
+    assert retired == {(r.customer_id, r.entry_key) for r in before} - {(r.customer_id, r.entry_key) for r in full}
+    assert any(not result.is_hit() for result in outcome.results)  # near misses are kept for next time
+    assert outcome.new and outcome.retired
+
+
+def test_delta_rescreen_equals_full_rescreen_small(sdn_pair) -> None:  # type: ignore[no-untyped-def]
+    _delta_equals_full(*sdn_pair, count=400)
+
+
+@pytest.mark.slow
+def test_delta_rescreen_equals_full_rescreen_thousands(sdn_pair) -> None:  # type: ignore[no-untyped-def]
+    _delta_equals_full(*sdn_pair, count=4000)
+
+
+@pytest.mark.slow
+def test_delta_rescreen_equals_full_on_the_csl(sdn_pair) -> None:  # type: ignore[no-untyped-def]
+    """A CSL change: the 2022 CSL against itself with 2% of entries dropped and 2% renamed."""
+    new = default_snapshot()
+    rng = random.Random(7)
+    parties = [party for party in new.parties if rng.random() > 0.02]
+    parties = [replace(p, name=p.name + " Trading") if rng.random() < 0.02 else p for p in parties]
+    old = ListSnapshot(replace(new.version, content_hash="0" * 64), tuple(parties))
+    _delta_equals_full(old, new, count=2000)
