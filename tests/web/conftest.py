@@ -9,11 +9,10 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import uvicorn
-from console_support import Console, free_port, list_archive, users
+from console_support import Console, free_port, users
 
 from exportguard.api.app import create_app
 from exportguard.store.migrate import upgrade
-from exportguard.web import list_pages
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +32,6 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
             break
         except httpx.TransportError:
             time.sleep(0.05)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv(list_pages.ARCHIVE_ENV, str(list_archive(root / "lists")))
-        yield Console(base, keys)
+    yield Console(base, keys, url)
     server.should_exit = True
     thread.join(timeout=10)

@@ -1,4 +1,4 @@
-"""Shared by the console tests: the users per role, the list archive and the Chromium launch settings."""
+"""Shared by the console tests: the users per role and the Chromium launch settings."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ class Console:
 
     url: str
     keys: dict[str, str]
+    database_url: str
 
 
 def free_port() -> int:
@@ -35,10 +36,3 @@ def users(url: str) -> dict[str, str]:
         return {role: create_user(session, f"{role}1", role, "test-setup")[1]
                 for role in ("analyst", "reviewer", "admin")}
 
-
-def list_archive(directory: Path) -> Path:
-    """Two real OFAC SDN versions (January 2019 and July 2021) as the console's list archive."""
-    directory.mkdir()
-    for month in ("2019-01", "2021-07"):
-        (directory / f"sdn-{month}").symlink_to(FIXTURES / f"ofac_sdn_{month}", target_is_directory=True)
-    return directory

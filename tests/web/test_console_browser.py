@@ -10,7 +10,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from console_support import CHROMIUM, CHROMIUM_ARGS, Console
+from console_support import CHROMIUM, CHROMIUM_ARGS, FIXTURES, Console
+
+from exportguard.batch.runner import Customer
+from exportguard.lists import ofac_sdn
+from exportguard.store.base import make_engine, session_factory
+from exportguard.store.customer_store import import_customers
+from exportguard.store.list_store import record_version
 
 pytestmark = [
     pytest.mark.browser,
@@ -245,25 +251,32 @@ def test_batch_upload_and_bulk_disposition(page: playwright.Page, console: Conso
 
 def test_list_versions_show_changes_and_affected_customers(page: playwright.Page, console: Console,
                                                            tmp_path: Path) -> None:
-    customers = tmp_path / "watch.csv"
-    customers.write_text("name,country\nRosneft Trading S.A.,\nSiemens AG,DE\n", encoding="utf-8")
+    old, new = store_sdn_versions(console, [Customer("C-77", "Rosneft Trading S.A."),
+                                            Customer("C-78", "Siemens AG", "DE")])
     sign_in(page, console, "analyst")
-    page.goto(f"{console.url}/console/batch")
-    page.get_by_label("Customer file (CSV)").set_input_files(str(customers))
-    page.get_by_role("button", name="Upload and screen").click()
-    playwright.expect(page.get_by_role("heading", name="Review queue: watch.csv")).to_be_visible()
     page.get_by_role("link", name="List versions").click()
-    page.get_by_label("Old version").select_option("sdn-2019-01")
-    page.get_by_label("New version").select_option("sdn-2021-07")
+    page.get_by_label("Old version").select_option(old)
+    page.get_by_label("New version").select_option(new)
     page.get_by_role("button", name="Compare").click()
     playwright.expect(page.locator("p.summary")).to_contain_text("1858 added · 261 removed · 843 modified")
     affected = page.get_by_role("table", name="Customers affected")
-    playwright.expect(affected).to_contain_text("Rosneft Trading S.A.")
+    playwright.expect(affected).to_contain_text("Rosneft Trading S.A. C-77")
     playwright.expect(affected).to_contain_text("ROSNEFT TRADING S.A.")
     playwright.expect(affected).not_to_contain_text("Siemens")
     modified = page.get_by_role("table", name=re.compile("^Modified entries"))
     playwright.expect(modified.get_by_role("row").filter(has_text="HAVIN BANK LIMITED")).to_contain_text("aliases")
     page.screenshot(path=str(tmp_path / "lists.png"), full_page=False)
+
+
+def store_sdn_versions(console: Console, customers: list[Customer]) -> tuple[str, str]:
+    """Store the real January 2019 and July 2021 OFAC SDN versions and the customers; returns the version ids."""
+    sessions = session_factory(make_engine(console.database_url))
+    with sessions() as db, db.begin():
+        ids = [record_version(db, ofac_sdn.load(FIXTURES / f"ofac_sdn_{month}"), "test").version_id
+               for month in ("2019-01", "2021-07")]
+        import_customers(db, customers, "test")
+    return ids[0], ids[1]
+
 
 
 def test_keyboard_only_sign_in_and_skip_link(page: playwright.Page, console: Console) -> None:

@@ -90,11 +90,6 @@ class JobRegistry:
     def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id)
 
-    def all(self) -> list[Job]:
-        """Every job held, oldest first."""
-        with self._lock:
-            return list(self._jobs.values())
-
 
 def _run(job: Job, on_finish: Callable[[Job], None]) -> None:
     screener = default_screener()
