@@ -49,5 +49,6 @@ def test_diff_of_unknown_version_is_404(api: Api, sessions: sessionmaker[Session
     version = _loaded(sessions)
     response = api.client.get(f"/lists/{version}/diff/el@000000000000", headers=api.keys["ann"])
     assert response.status_code == 404
+    assert api.client.get(f"/lists/{version}/diff/..%2Fetc", headers=api.keys["ann"]).status_code in (404, 422)
     same = api.client.get(f"/lists/{version}/diff/{version}", headers=api.keys["ann"]).json()
     assert (same["added"], same["removed"], same["modified"]) == (0, 0, 0)

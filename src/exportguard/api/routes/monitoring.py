@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from fastapi import Path as PathParam
 from pydantic import Field
 from sqlalchemy import select
 
@@ -19,6 +20,7 @@ from exportguard.store.monitoring import CustomerRecord, ListVersionRecord, Scre
 from exportguard.store.writes import write_transaction
 
 router = APIRouter(tags=["monitoring"])
+VersionId = Annotated[str, PathParam(pattern=r"^[a-z]+@[0-9a-f]{12}$", description="e.g. sdn@90ae43abd79c")]
 Page = Annotated[int, Query(ge=1, le=1000)]
 Offset = Annotated[int, Query(ge=0, le=10**9)]
 
@@ -37,7 +39,7 @@ def list_versions(_caller: Caller, session: ReadSession) -> list[dict[str, Any]]
 
 
 @router.get("/lists/{old}/diff/{new}", summary="Added, removed and modified entries between two versions")
-def version_diff(old: str, new: str, _caller: Caller, session: ReadSession) -> dict[str, Any]:
+def version_diff(old: VersionId, new: VersionId, _caller: Caller, session: ReadSession) -> dict[str, Any]:
     records = [session.get(ListVersionRecord, version_id) for version_id in (old, new)]
     if records[0] is None or records[1] is None:
         raise ApiError(404, "not_found", f"unknown list version {old if records[0] is None else new}")
