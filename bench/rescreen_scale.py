@@ -115,7 +115,7 @@ def main() -> None:
 
     old, new = load_sdn_alone(OLD_SDN), ofac_sdn.load(NEW_SDN)
     changes = diff(old, new)
-    subset = names[: args.delta_names]
+    subset = names[: args.delta_names] if args.delta_names <= len(names) else customers(args.delta_names, args.positive_rate)
     previous, _ = run_all(LocalRunner(args.processes), old, subset)
     full, full_s = run_all(LocalRunner(args.processes), new, subset)
     start = time.perf_counter()

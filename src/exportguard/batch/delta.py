@@ -1,20 +1,23 @@
 """Delta re-screening: after a list change, screen customers only against the entries that changed.
 
-Hits on unchanged entries cannot change, so they are carried over; hits on removed or modified
-entries are dropped; the added and modified entries are indexed on their own and every customer is
-screened against that small index. Scores use the *whole* new version's word rarities (a word's weight
-depends on how many list names contain it), so a delta hit scores exactly as a full re-screen would.
+The added and modified entries are indexed on their own, and that small index tells, cheaply, which
+customers a change reaches; only those, and the customers with results before, are screened again,
+keeping only hits on the changed entries and on the entries they had results on. Results on removed
+or modified entries are dropped. The screening itself is the full new version's, word rarities and
+candidate choice included, so a delta hit scores exactly as a full re-screen would.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 
-from exportguard.batch.runner import Customer, LocalRunner, ScreeningResult
+from exportguard.batch.runner import RECORD_FLOOR, RESULT_LIMIT, Customer, LocalRunner, ScreeningResult
 from exportguard.lists.model import ListSnapshot
 from exportguard.lists.versions import ListDiff
-from exportguard.matching.screener import Screener
+from exportguard.matching.model import Hit
+from exportguard.matching.screener import Screener, ScreeningInputError
 
 
 @dataclass(frozen=True)
@@ -31,32 +34,79 @@ class RescreenOutcome:
 def delta_screener(new: ListSnapshot, changes: ListDiff, full: Screener | None = None) -> Screener:
     """A screener over only the added and modified entries, weighted like the full new version."""
     full = full or Screener(new)
-    delta = Screener(ListSnapshot(new.version, changes.changed))
-    delta.index._weights = full.index._weights
-    delta.index._max_postings = full.index._max_postings
-    delta.index.damped_weights = {}
-    return delta
+    return Screener(ListSnapshot(new.version, changes.changed), statistics_of=full.index)
 
 
-def rescreen(new: ListSnapshot, changes: ListDiff, customers: Iterable[Customer],
-             previous: Iterable[ScreeningResult], runner: LocalRunner | None = None,
-             progress: Callable[[int], None] | None = None) -> RescreenOutcome:
+@dataclass(frozen=True)
+class DeltaScreen:
+    """A customer is screened in full only when it scores on a changed entry or had results before.
+
+    The full screen then keeps only hits on those entries, so every score, and which candidates are
+    considered at all, is what a full re-screen gives.
+    """
+
+    full: Screener
+    changed: Screener
+    #: Customer id -> keys of unchanged entries with a previous result for that customer.
+    recorded: Mapping[str, frozenset[str]]
+    threshold: float = RECORD_FLOOR
+
+    def __call__(self, customers: list[Customer]) -> list[ScreeningResult]:
+        results: list[ScreeningResult] = []
+        for customer in customers:
+            try:
+                entries = self.recorded.get(customer.id, frozenset()) | {
+                    hit.party.key for hit in self._screen(self.changed, customer, None)
+                }
+                hits = self._screen(self.full, customer, entries) if entries else []
+            except ScreeningInputError:
+                continue
+            results.extend(ScreeningResult.of(customer, hit) for hit in hits)
+        return results
+
+    def _screen(self, screener: Screener, customer: Customer, entries: frozenset[str] | None) -> list[Hit]:
+        return screener.screen(
+            customer.name,
+            customer.country,
+            address=customer.address,
+            limit=RESULT_LIMIT,
+            threshold=self.threshold,
+            entries=entries,
+        )
+
+
+def rescreen(
+    new: ListSnapshot,
+    changes: ListDiff,
+    customers: Iterable[Customer],
+    previous: Iterable[ScreeningResult],
+    runner: LocalRunner | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> RescreenOutcome:
     """Results against ``new`` given the results against the version ``changes`` was computed from.
 
     ``previous`` must include the near misses (a :class:`LocalRunner` records down to ``RECORD_FLOOR``).
-    Customers with any previous result are screened in full again, since the new version's word weights
-    can move their scores on unchanged entries across the threshold; everyone else, whose best score on
-    any entry was below the floor, meets only the changed entries.
+    A customer is screened again when it scores on a changed entry (the small index, weighted like the
+    whole version, finds every such pair a full screen would), or when it had results before, whose
+    scores the new version's word weights can move across the threshold. An unchanged entry that scored
+    below the floor for a customer is taken to stay below the threshold: that is what the margin between
+    the two is for.
     """
     previous = list(previous)
     runner = runner or LocalRunner()
     full = Screener(new)
-    with_hits = {result.customer_id for result in previous}
-    customers = list(customers)
-    again = [customer for customer in customers if customer.id in with_hits]
-    rest = [customer for customer in customers if customer.id not in with_hits]
-    results = _run(replace(runner, screener=full), again, progress)
-    results += _run(replace(runner, screener=delta_screener(new, changes, full)), rest, progress)
+    gone = {party.key for party in (*changes.changed, *changes.removed)}
+    recorded: dict[str, set[str]] = defaultdict(set)
+    for result in previous:
+        if result.entry_key not in gone:
+            recorded[result.customer_id].add(result.entry_key)
+    screen = DeltaScreen(
+        full,
+        delta_screener(new, changes, full),
+        {customer: frozenset(keys) for customer, keys in recorded.items()},
+        runner.threshold,
+    )
+    results = [row for rows in runner.map(screen, customers, progress) for row in rows]
     before = {(result.customer_id, result.entry_key) for result in previous}
     after = {(result.customer_id, result.entry_key) for result in results}
     return RescreenOutcome(
@@ -64,9 +114,3 @@ def rescreen(new: ListSnapshot, changes: ListDiff, customers: Iterable[Customer]
         new=[result for result in results if (result.customer_id, result.entry_key) not in before],
         retired=[result for result in previous if (result.customer_id, result.entry_key) not in after],
     )
-
-
-def _run(runner: LocalRunner, customers: list[Customer],
-         progress: Callable[[int], None] | None) -> list[ScreeningResult]:
-    assert runner.screener is not None
-    return [row for rows in runner.run(runner.screener.snapshot, customers, progress) for row in rows]

@@ -71,6 +71,21 @@ def screen_partition(screener: Screener, customers: Iterable[Customer],
     return results
 
 
+#: Whatever screens one partition: the runners call it once per partition, in the workers.
+PartitionScreen = Callable[[list[Customer]], list[ScreeningResult]]
+
+
+@dataclass(frozen=True)
+class FullScreen:
+    """Every customer against every entry of the screener's snapshot."""
+
+    screener: Screener
+    threshold: float = RECORD_FLOOR
+
+    def __call__(self, customers: list[Customer]) -> list[ScreeningResult]:
+        return screen_partition(self.screener, customers, self.threshold)
+
+
 class Runner(Protocol):
     """Screens customers against a snapshot and yields result rows, one partition at a time."""
 
@@ -90,18 +105,17 @@ def partitions(customers: Iterable[Customer], size: int) -> Iterator[list[Custom
         yield chunk
 
 
-_worker_screener: Screener | None = None
+_worker_screen: PartitionScreen | None = None
 
 
-def _init_worker(screener: Screener) -> None:
-    global _worker_screener
-    _worker_screener = screener
+def _init_worker(screen: PartitionScreen) -> None:
+    global _worker_screen
+    _worker_screen = screen
 
 
-def _screen_in_worker(args: tuple[list[Customer], float]) -> tuple[int, list[ScreeningResult]]:
-    assert _worker_screener is not None
-    chunk, threshold = args
-    return len(chunk), screen_partition(_worker_screener, chunk, threshold)
+def _screen_in_worker(chunk: list[Customer]) -> tuple[int, list[ScreeningResult]]:
+    assert _worker_screen is not None
+    return len(chunk), _worker_screen(chunk)
 
 
 @dataclass
@@ -115,17 +129,21 @@ class LocalRunner:
 
     def run(self, snapshot: ListSnapshot, customers: Iterable[Customer],
             progress: Callable[[int], None] | None = None) -> Iterator[list[ScreeningResult]]:
-        screener = self.screener or Screener(snapshot)
-        work = ((chunk, self.threshold) for chunk in partitions(customers, self.chunk_size))
+        return self.map(FullScreen(self.screener or Screener(snapshot), self.threshold), customers, progress)
+
+    def map(self, screen: PartitionScreen, customers: Iterable[Customer],
+            progress: Callable[[int], None] | None = None) -> Iterator[list[ScreeningResult]]:
+        """``screen`` over consecutive partitions of ``customers``, in worker processes, results in order."""
+        chunks = partitions(customers, self.chunk_size)
         processes = self.processes or os.cpu_count() or 1
         if processes == 1:
-            _init_worker(screener)
-            yield from _reported(map(_screen_in_worker, work), progress)
+            _init_worker(screen)
+            yield from _reported(map(_screen_in_worker, chunks), progress)
             return
         # fork shares the built screener with the workers copy-on-write instead of pickling it.
         context = multiprocessing.get_context("fork")
-        with context.Pool(processes, initializer=_init_worker, initargs=(screener,)) as pool:
-            yield from _reported(pool.imap(_screen_in_worker, work), progress)
+        with context.Pool(processes, initializer=_init_worker, initargs=(screen,)) as pool:
+            yield from _reported(pool.imap(_screen_in_worker, chunks), progress)
 
 
 def _reported(done: Iterator[tuple[int, list[ScreeningResult]]],

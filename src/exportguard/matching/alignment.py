@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 from rapidfuzz.distance import OSA, Indel, Levenshtein
 
@@ -42,14 +43,22 @@ def token_similarity(a: str, b: str) -> float:
     return 1.0 - penalty * distance / max(len(a), len(b))
 
 
-def token_weight(index: NameIndex, token: str) -> float:
-    """Identity weight: inverse document frequency, damped for generic words and place names."""
-    cached = index.damped_weights.get(token)
-    if cached is None:
-        weight = index.weight(token)
+class WordFacts(NamedTuple):
+    """What the scorer needs to know about one word, looked up once per index."""
+
+    weight: float
+    known: bool
+    distinctive: bool
+
+
+def word_facts(index: NameIndex, token: str) -> WordFacts:
+    """Identity weight (inverse document frequency, damped for generic words and place names), memoised."""
+    facts = index.word_facts.get(token)
+    if facts is None:
         factor = GENERIC_FACTOR if token in GENERIC_WORDS else PLACE_FACTOR if token in PLACE_WORDS else 1.0
-        cached = index.damped_weights[token] = weight * factor
-    return cached
+        facts = WordFacts(index.weight(token) * factor, index.is_known(token), index.is_distinctive(token))
+        index.word_facts[token] = facts
+    return facts
 
 
 @dataclass(frozen=True)
@@ -78,11 +87,6 @@ class Alignment:
         return (self.query.matched + self.name.matched) / total if total else 0.0
 
 
-def align(query: NormalizedName, name: NormalizedName, index: NameIndex) -> Alignment:
-    """Align a query with one candidate name in both directions."""
-    return Alignment(_side(query, name, index), _side(name, query, index), compact_similarity(query, name))
-
-
 def compact_similarity(query: NormalizedName, name: NormalizedName) -> float:
     """Similarity of the names written without spaces, when they differ by at most two letters ("Hik Vision")."""
     if abs(len(query.compact) - len(name.compact)) > COMPACT_LENGTH_SLACK:
@@ -90,32 +94,75 @@ def compact_similarity(query: NormalizedName, name: NormalizedName) -> float:
     return Indel.normalized_similarity(query.compact, name.compact)
 
 
-def _side(side: NormalizedName, other: NormalizedName, index: NameIndex) -> SideAlignment:
+Partner = tuple[float, str]
+NO_PARTNER: Partner = (0.0, "")
+
+
+class Aligner:
+    """Aligns one query with candidate names, both ways: each word's partner is its most similar word on
+    the other side (the first one on a tie), and a word present verbatim there is its own partner.
+
+    Which query words a listed word resembles does not depend on the name it sits in, so that is
+    worked out once per query and listed word; most words resemble none.
+    """
+
+    def __init__(self, query: NormalizedName, index: NameIndex):
+        self.query = query
+        self.index = index
+        self._words = list(zip(query.tokens, query.raw_tokens, strict=True))
+        self._token_set = set(query.tokens)
+        self._links: dict[tuple[str, str], tuple[tuple[int, float], ...]] = {}
+
+    def align(self, name: NormalizedName) -> Alignment:
+        """Both directions of the comparison of the query with one candidate name."""
+        tokens = self.query.tokens
+        name_set = set(name.tokens)
+        query_best = [(1.0, token) if token in name_set else NO_PARTNER for token in tokens]
+        open_words = [token not in name_set for token in tokens]
+        name_best: list[Partner] = []
+        for word, raw in zip(name.tokens, name.raw_tokens, strict=True):
+            links = self._links.get((word, raw))
+            if links is None:
+                links = self._links[(word, raw)] = self._resemblances(word, raw)
+            best = (1.0, word) if word in self._token_set else NO_PARTNER
+            for position, similarity in links:
+                if similarity > best[0]:
+                    best = (similarity, tokens[position])
+                if open_words[position] and similarity > query_best[position][0]:
+                    query_best[position] = (similarity, word)
+            name_best.append(best)
+        return Alignment(
+            _side(tokens, query_best, self.index),
+            _side(name.tokens, name_best, self.index),
+            compact_similarity(self.query, name),
+        )
+
+    def _resemblances(self, word: str, raw: str) -> tuple[tuple[int, float], ...]:
+        """(position, similarity) of each query word the listed word resembles at all, in query order."""
+        links = []
+        for position, (token, token_raw) in enumerate(self._words):
+            similarity = token_similarity(token, word)
+            if token_raw != token or raw != word:
+                similarity = max(similarity, token_similarity(token_raw, raw))
+            if similarity > 0:
+                links.append((position, similarity))
+        return tuple(links)
+
+
+def _side(tokens: tuple[str, ...], partners: list[Partner], index: NameIndex) -> SideAlignment:
     matched = total = 0.0
     distinctive = 0
     all_matched = True
     has_distinctive = False
-    other_tokens = set(other.tokens)
-    for token, raw in zip(side.tokens, side.raw_tokens, strict=True):
-        if token in other_tokens:
-            similarity, partner = 1.0, token
-        else:
-            similarity, partner = _best_partner(token, raw, other)
-        weight = token_weight(index, partner if similarity and not index.is_known(token) else token)
+    for token, (similarity, partner) in zip(tokens, partners, strict=True):
+        facts = word_facts(index, token)
+        # A word the lists never use (a typo) weighs what the listed word it stands for weighs.
+        weight = word_facts(index, partner).weight if similarity and not facts.known else facts.weight
         total += weight
         matched += weight * similarity
-        distinctive += similarity >= TOKEN_MATCH and index.is_distinctive(partner)
-        all_matched = all_matched and similarity >= TOKEN_MATCH
-        has_distinctive = has_distinctive or index.is_distinctive(token)
+        if similarity >= TOKEN_MATCH:
+            distinctive += word_facts(index, partner).distinctive
+        else:
+            all_matched = False
+        has_distinctive = has_distinctive or facts.distinctive
     return SideAlignment(matched, total, distinctive, all_matched, has_distinctive)
-
-
-def _best_partner(token: str, raw: str, other: NormalizedName) -> tuple[float, str]:
-    best, partner = 0.0, ""
-    for candidate, candidate_raw in zip(other.tokens, other.raw_tokens, strict=True):
-        similarity = token_similarity(token, candidate)
-        if raw != token or candidate_raw != candidate:
-            similarity = max(similarity, token_similarity(raw, candidate_raw))
-        if similarity > best:
-            best, partner = similarity, candidate
-    return best, partner

@@ -8,6 +8,7 @@ each run of brand syllables joined into one word (华为 -> "huawei").
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
@@ -155,9 +156,12 @@ def is_cjk(char: str) -> bool:
     return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
 
 
+_CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
 def has_cjk(text: str) -> bool:
     """True when the text contains any Chinese character."""
-    return any(is_cjk(char) for char in text)
+    return _CJK.search(text) is not None
 
 
 @lru_cache(maxsize=65536)

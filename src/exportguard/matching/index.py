@@ -12,16 +12,22 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from exportguard.lists.model import Party
 from exportguard.matching.normalize import NormalizedName, normalize
 from exportguard.matching.vocabulary import GENERIC_WORDS
+
+if TYPE_CHECKING:
+    from exportguard.matching.alignment import WordFacts
 
 _PARENTHETICAL = re.compile(r"\(([^()]{2,60})\)")
 _AFFILIATE = re.compile(r"\.?\s*Affiliated Entity:\s*", re.IGNORECASE)
 #: A token in more than this share of names is too common to retrieve candidates by.
 _MAX_POSTING_SHARE = 0.02
 _MIN_FUZZY_LENGTH = 4
+#: Customer files repeat their words, so neighbours are remembered; the memo is emptied when full.
+_SIMILAR_MEMO_SIZE = 200_000
 #: Weight of a word no list name contains: telling, but often a typo of a common word.
 UNSEEN_WEIGHT = 0.7
 
@@ -76,9 +82,18 @@ def deletions(token: str) -> set[str]:
 
 
 class NameIndex:
-    """Inverted index from tokens (exact, one-edit, joined pairs) to name variants."""
+    """Inverted index from tokens (exact, one-edit, joined pairs) to name variants.
 
-    def __init__(self, parties: Iterable[Party], native_names: Mapping[str, Sequence[str]] | None = None):
+    ``statistics_of`` indexes a part of a larger list as that list: word rarities and which words are
+    too common to retrieve by are taken from the larger list's index.
+    """
+
+    def __init__(
+        self,
+        parties: Iterable[Party],
+        native_names: Mapping[str, Sequence[str]] | None = None,
+        statistics_of: NameIndex | None = None,
+    ):
         self.variants: list[NameVariant] = []
         native_names = native_names or {}
         for index, party in enumerate(parties):
@@ -91,8 +106,9 @@ class NameIndex:
         self._joined: dict[str, list[int]] = defaultdict(list)
         self._compact: dict[str, list[int]] = defaultdict(list)
         self._token_sets: list[frozenset[str]] = []
-        #: Memo of alignment.token_weight, which the scorer asks for on every comparison.
-        self.damped_weights: dict[str, float] = {}
+        #: Memo of alignment.word_facts, which the scorer asks for on every comparison.
+        self.word_facts: dict[str, WordFacts] = {}
+        self._similar: dict[str, frozenset[str]] = {}
         document_frequency: Counter[str] = Counter()
         for variant_id, variant in enumerate(self.variants):
             tokens = frozenset(variant.normalized.tokens)
@@ -103,9 +119,15 @@ class NameIndex:
             for joined in _joined_pairs(variant.normalized.tokens):
                 self._joined[joined].append(variant_id)
             self._compact[variant.normalized.compact].append(variant_id)
-        self._weights = _idf_weights(document_frequency, len(self.variants))
         self._by_deletion = _deletion_map(self._postings)
-        self._max_postings = max(50, int(_MAX_POSTING_SHARE * len(self.variants)))
+        if statistics_of is None:
+            self._frequency: Mapping[str, int] = document_frequency
+            self._weights = _idf_weights(document_frequency, len(self.variants))
+            self._max_postings = max(50, int(_MAX_POSTING_SHARE * len(self.variants)))
+        else:
+            self._frequency = statistics_of._frequency
+            self._weights = statistics_of._weights
+            self._max_postings = statistics_of._max_postings
 
     def weight(self, token: str) -> float:
         """How much a token says about identity, 0..1 (unseen tokens count as fairly rare)."""
@@ -119,20 +141,25 @@ class NameIndex:
         """A token that can make a hit on its own: not generic, not very common."""
         return token not in GENERIC_WORDS and self.weight(token) >= 0.3
 
+    def _is_common(self, token: str) -> bool:
+        """In so many names that retrieving by it would fetch a good part of the list."""
+        return self._frequency.get(token, 0) > self._max_postings
+
     def candidates(self, query: NormalizedName, limit: int) -> list[int]:
         """Variant ids sharing a distinctive word with the query (exactly, within one edit, or joined up),
         ranked by the weight of the words they share, then by closeness in length; names of only
         common words need them all."""
         evidence: dict[int, float] = defaultdict(float)
         reached: set[int] = set()
-        common: list[str] = []
+        common: list[tuple[str, float]] = []
         for token in set(query.tokens):
-            if len(self._postings.get(token, ())) > self._max_postings:
-                common.append(token)
+            weight = self.weight(token)
+            if self._is_common(token):
+                common.append((token, weight))
                 continue
             found = self._matching_variants(token)
             for variant_id in found:
-                evidence[variant_id] += self.weight(token)
+                evidence[variant_id] += weight
             if self.is_distinctive(token):
                 reached |= found
         for joined in (*_joined_pairs(query.tokens), query.compact):
@@ -140,15 +167,18 @@ class NameIndex:
             reached.update(self._compact.get(joined, ()))
         if not any(self.is_distinctive(token) for token in query.tokens):
             reached.update(self._containing_all(query.tokens))
-        pool = reached
-        size = len(query.tokens)
-
-        def rank(variant_id: int) -> tuple[float, int]:
-            tokens = self._token_sets[variant_id]
-            shared = evidence[variant_id] + sum(self.weight(token) for token in common if token in tokens)
-            return -shared, abs(len(tokens) - size)
-
-        return sorted(pool, key=rank)[:limit]
+        size = len(set(query.tokens))
+        token_sets = self._token_sets
+        ranked = sorted(
+            (
+                -evidence.get(variant_id, 0.0)
+                - sum(weight for token, weight in common if token in token_sets[variant_id]),
+                abs(len(token_sets[variant_id]) - size),
+                variant_id,
+            )
+            for variant_id in reached
+        )
+        return [variant_id for *_, variant_id in ranked[:limit]]
 
     def _containing_all(self, tokens: tuple[str, ...]) -> list[int]:
         """Names holding every query word: how a query of only common words still finds its exact entry."""
@@ -160,14 +190,21 @@ class NameIndex:
     def _matching_variants(self, token: str) -> set[int]:
         found: set[int] = set()
         for similar in self.similar_tokens(token):
-            postings = self._postings.get(similar, ())
-            if len(postings) <= self._max_postings:
-                found.update(postings)
+            if not self._is_common(similar):
+                found.update(self._postings.get(similar, ()))
         found.update(self._joined.get(token, ()))
         return found
 
-    def similar_tokens(self, token: str) -> set[str]:
+    def similar_tokens(self, token: str) -> frozenset[str]:
         """Indexed tokens equal to the query token or one edit away from it."""
+        similar = self._similar.get(token)
+        if similar is None:
+            if len(self._similar) >= _SIMILAR_MEMO_SIZE:
+                self._similar.clear()
+            similar = self._similar[token] = frozenset(self._one_edit_neighbours(token))
+        return similar
+
+    def _one_edit_neighbours(self, token: str) -> set[str]:
         similar = {token} if token in self._postings else set()
         if len(token) < _MIN_FUZZY_LENGTH:
             return similar

@@ -25,6 +25,7 @@ _CYRILLIC = dict(
     )
 )
 _PUNCTUATION = re.compile(r"[^\w\s]|_")
+_CYRILLIC_CHAR = re.compile("[\u0400-\u04ff]")
 _STOPWORDS = frozenset({"the", "of", "and", "for", "a", "an"})
 #: Legal forms that are also ordinary words or syllables count only at the end of a name,
 #: or (the ones Russian and Scandinavian names put first) at its start.
@@ -34,6 +35,7 @@ _ONLY_AT_END = frozenset(
 _ALSO_AT_START = _ONLY_AT_END - {"co", "private", "est", "n v", "b v", "s a"}
 _LONG_LEGAL_WORDS = ("limited", "corporation", "incorporated", "company", "aktiengesellschaft", "gesellschaft")
 _LONGEST_FORM = max(len(form.split()) for form in LEGAL_FORMS)
+_LEGAL_FIRST_WORDS = frozenset(form.split()[0] for form in LEGAL_FORMS)
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,9 @@ class NormalizedName:
 def normalize(name: str) -> NormalizedName:
     """Normalise a party name for matching (see the module docstring for every step)."""
     text = unicodedata.normalize("NFKC", name)
-    cross_script = has_cjk(text) or _has_cyrillic(text)
-    text = fold(romanize(text) if has_cjk(text) else text)
+    chinese = has_cjk(text)
+    cross_script = chinese or _CYRILLIC_CHAR.search(text) is not None
+    text = fold(romanize(text) if chinese else text)
     words = [word for word in text.split() if word]
     tokens, legal = _split_legal_forms(words)
     raw = tuple(token for token in tokens if token not in _STOPWORDS)
@@ -67,15 +70,14 @@ def normalize(name: str) -> NormalizedName:
 
 def fold(text: str) -> str:
     """Case, diacritics, Cyrillic and punctuation folded to plain lower-case ASCII-ish words."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = "".join(_CYRILLIC.get(char, char) for char in text).replace("_", "")
-    text = "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char))
+    if text.isascii():
+        text = text.lower().replace("_", "")
+    else:
+        text = unicodedata.normalize("NFKC", text).casefold()
+        text = "".join(_CYRILLIC.get(char, char) for char in text).replace("_", "")
+        text = "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char))
     text = text.replace("&", " and ").replace("'", "").replace("’", "")
     return _PUNCTUATION.sub(" ", text)
-
-
-def _has_cyrillic(text: str) -> bool:
-    return any("\u0400" <= char <= "\u04ff" for char in text)
 
 
 def _split_legal_forms(words: list[str]) -> tuple[list[str], list[str]]:
@@ -95,6 +97,9 @@ def _split_legal_forms(words: list[str]) -> tuple[list[str], list[str]]:
 
 def _legal_form_at(words: list[str], position: int) -> tuple[int, str] | None:
     """Length and canonical form of the legal form starting at ``position``, if one does."""
+    if words[position] not in _LEGAL_FIRST_WORDS:
+        misspelt = _misspelt_legal_word(words[position])
+        return (1, LEGAL_FORMS[misspelt]) if misspelt else None
     for length in range(min(_LONGEST_FORM, len(words) - position), 0, -1):
         phrase = " ".join(words[position : position + length])
         if phrase not in LEGAL_FORMS:

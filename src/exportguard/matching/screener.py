@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching import features
-from exportguard.matching.alignment import Alignment, align
+from exportguard.matching.alignment import Aligner, Alignment
 from exportguard.matching.index import NameIndex, NameVariant
 from exportguard.matching.model import DEFAULT_THRESHOLD, Feature, Hit
 from exportguard.matching.normalize import NormalizedName, normalize
@@ -30,10 +30,15 @@ Adjustment = Callable[[NormalizedName, NameVariant, str | None, str | None], Fea
 class Screener:
     """An index over one list snapshot, answering screening queries in milliseconds."""
 
-    def __init__(self, snapshot: ListSnapshot, native_names: Mapping[str, Sequence[str]] | None = None):
+    def __init__(
+        self,
+        snapshot: ListSnapshot,
+        native_names: Mapping[str, Sequence[str]] | None = None,
+        statistics_of: NameIndex | None = None,
+    ):
         self.snapshot = snapshot
         self.parties = snapshot.parties
-        self.index = NameIndex(self.parties, native_names)
+        self.index = NameIndex(self.parties, native_names, statistics_of)
 
     @property
     def list_version(self) -> str:
@@ -48,25 +53,47 @@ class Screener:
         limit: int = 10,
         threshold: float = DEFAULT_THRESHOLD,
         lists: Collection[str] | None = None,
+        entries: Collection[str] | None = None,
     ) -> list[Hit]:
-        """Hits scoring at least ``threshold``, best first, at most one per list entry."""
+        """Hits scoring at least ``threshold``, best first, at most one per list entry.
+
+        ``lists`` (list codes) and ``entries`` (entry keys) keep only hits on those; the candidates
+        are chosen first, as without them, so a kept hit scores the same either way.
+        """
         query = normalize(_checked_name(name))
+        candidates = self.index.candidates(query, MAX_CANDIDATES)
         country = _checked_country(country)
+        return self._ranked(query, candidates, country, address, threshold, lists, entries)[:limit]
+
+    def may_match(self, name: str) -> bool:
+        """True when some entry is a candidate for the name at all: the cheap test before screening."""
+        return bool(self.index.candidates(normalize(_checked_name(name)), 1))
+
+    def _ranked(
+        self,
+        query: NormalizedName,
+        variant_ids: Iterable[int],
+        country: str | None,
+        address: str | None,
+        threshold: float,
+        lists: Collection[str] | None,
+        entries: Collection[str] | None,
+    ) -> list[Hit]:
         best: dict[int, Hit] = {}
-        for variant_id in self.index.candidates(query, MAX_CANDIDATES):
+        aligner = Aligner(query, self.index)
+        for variant_id in variant_ids:
             variant = self.index.variants[variant_id]
             party = self.parties[variant.party_index]
-            if lists and party.list_code not in lists:
+            if (lists and party.list_code not in lists) or (entries is not None and party.key not in entries):
                 continue
-            alignment = align(query, variant.normalized, self.index)
+            alignment = aligner.align(variant.normalized)
             if _best_possible(alignment) < threshold:
                 continue
             hit = self._score(query, variant, alignment, country, address)
             kept = best.get(variant.party_index)
             if hit.score >= threshold and (kept is None or hit.score > kept.score):
                 best[variant.party_index] = hit
-        ranked = sorted(best.values(), key=lambda hit: (-hit.score, hit.party.list_code, hit.party.name))
-        return ranked[:limit]
+        return sorted(best.values(), key=lambda hit: (-hit.score, hit.party.list_code, hit.party.name))
 
     def screen_many(self, queries: Iterable[tuple[str, str | None]], **options: object) -> list[list[Hit]]:
         """Screen (name, country) pairs in order; same options as :meth:`screen`."""
