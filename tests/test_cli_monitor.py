@@ -42,9 +42,11 @@ def test_load_import_rescreen_change_and_diff(database: Path, fixtures: Path) ->
     customers = database / "customers.csv"
     customers.write_text("id,name,country\nK-1,Fazal Rahim Farid,AF\nK-2,5th Shipyard,RU\nK-3,Volvo Cars AB,SE\n",
                          encoding="utf-8")
-    assert _json(["customers", "import", str(customers), "--format", "json"]) == {"added": 3, "updated": 0}
+    imported = _json(["customers", "import", str(customers), "--format", "json"])
+    assert imported == {"added": 3, "updated": 0, "skipped": []}
     screened = _json(["rescreen", "--format", "json", "--processes", "1"])
-    assert screened["mode"] == "full" and screened["new"] == 2
+    # Fazal Rahim Farid on the loaded Entity List and on the bundled CSL's SDN; 5th Shipyard.
+    assert screened["mode"] == "full" and screened["new"] == 3
     changed = _changed_list(fixtures, database / "el_next.json")
     second = _json(["lists", "update", str(changed), "--format", "el", "--output", "json", "--max-drop", "0.2"])
     assert (second["removed"], second["modified"]) == (1, 1)
@@ -75,3 +77,18 @@ def test_customer_file_without_name_column_is_refused(database: Path) -> None:
     bad.write_text("id,company\n1,Acme\n", encoding="utf-8")
     result = runner.invoke(app, ["customers", "import", str(bad)])
     assert result.exit_code == 1 and "missing column(s) name" in result.output
+
+
+def test_first_run_screens_the_example_customers_against_the_bundled_list(database: Path) -> None:
+    """The README's main job: the example file's blank-name row is skipped, the bundled CSL loaded."""
+    example = Path(__file__).parents[1] / "examples" / "customers.csv"
+    imported = _json(["customers", "import", str(example), "--format", "json"])
+    assert imported["added"] == 17 and imported["skipped"] == [{"row": 15, "error": "customer_id and name are required"}]
+    screened = _json(["rescreen", "--format", "json", "--processes", "1"])
+    assert screened["version"].startswith("combined@csl@") and screened["mode"] == "full"
+    queue = _json(["hits", "--format", "json", "--limit", "500"])
+    assert isinstance(queue, list) and len(queue) == screened["new"]
+    flagged = {row["customer"] for row in queue}
+    assert {"C-1002", "C-1004"} <= flagged  # Huawei Device; Huawei Technologies in Chinese script
+    assert not flagged & {"C-1001", "C-1013", "C-1015"}  # Micron, Google, Apple
+    assert all(row["score"] >= 0.8 and row["status"] == "new" for row in queue)

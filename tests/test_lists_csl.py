@@ -31,7 +31,8 @@ def test_loads_real_extract_with_every_field(fixtures: Path) -> None:
 def test_bundled_list_has_all_thirteen_lists() -> None:
     snapshot = default_snapshot()
     codes = {party.list_code for party in snapshot.parties}
-    assert len(snapshot.parties) == 14_160
+    assert len(snapshot.parties) == 14_159  # 14,160 rows; CAP 15268 is repeated verbatim
+    assert len({party.key for party in snapshot.parties}) == len(snapshot.parties)
     assert codes == {"SDN", "EL", "DTC", "DPL", "SSI", "UVL", "ISN", "PLC", "MEU", "CMIC", "CAP", "NS-MBS", "FSE"}
     assert snapshot.version.as_of == date(2022, 4, 21)
 
@@ -74,6 +75,22 @@ def test_ragged_row_names_its_line(fixtures: Path, tmp_path: Path) -> None:
     path = tmp_path / "ragged.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     with pytest.raises(ListFormatError, match=r"ragged.csv, row \d+: expected 29 fields, found 3"):
+        csl.load(path)
+
+
+def test_a_row_repeated_verbatim_is_one_entry(fixtures: Path, tmp_path: Path) -> None:
+    lines = (fixtures / "csl_excerpt.csv").read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "repeated.csv"
+    path.write_text("\n".join([*lines, lines[1]]) + "\n", encoding="utf-8")
+    snapshot = csl.load(path)
+    assert len(snapshot.parties) == snapshot.version.party_count == 23
+
+
+def test_an_entry_id_repeated_with_other_content_is_refused(fixtures: Path, tmp_path: Path) -> None:
+    lines = (fixtures / "csl_excerpt.csv").read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "clash.csv"
+    path.write_text("\n".join([*lines, lines[1].replace("Hangzhou Hikvision", "Hangzhou Other", 1)]) + "\n", encoding="utf-8")
+    with pytest.raises(ListFormatError, match=r"clash.csv, row \d+, field '_id': entry EL:\w+ appears again"):
         csl.load(path)
 
 

@@ -32,9 +32,12 @@ def test_versions_customers_hits_and_disposition(api: Api, sessions: sessionmake
     assert [v["id"] for v in listed] == [version] and listed[0]["current"]
     assert len(api.client.get("/customers", headers=api.keys["ann"]).json()) == 2
     new_hits = api.client.get("/hits", headers=api.keys["ann"]).json()
-    assert [hit["matched_name"] for hit in new_hits] == ["Fazal Rahim Farid"]
+    # The loaded Entity List excerpt, and the bundled CSL's SDN (lists the excerpt does not replace).
+    assert {(hit["entry_key"].split(":")[0], hit["matched_name"]) for hit in new_hits} == {
+        ("EL", "Fazal Rahim Farid"), ("SDN", "RAHIM, Fazal")}
+    listed_hit = next(hit for hit in new_hits if hit["entry_key"].startswith("EL:"))
     body = {"verdict": "false_positive", "reason": "Different person: date of birth differs"}
-    path = f"/hits/{new_hits[0]['id']}/disposition"
+    path = f"/hits/{listed_hit['id']}/disposition"
     assert api.client.post(path, json=body, headers=api.keys["ann"]).status_code == 403
     assert api.client.post(path, json=body).status_code == 401
     decided = api.client.post(path, json=body, headers=api.keys["rita"])

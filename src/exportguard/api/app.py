@@ -13,6 +13,7 @@ from exportguard.api.keycache import KeyCache
 from exportguard.api.limits import BodySizeLimit
 from exportguard.store.base import make_engine, session_factory
 from exportguard.store.groupcommit import AuditWriter
+from exportguard.store.screeners import ListsInForce
 
 #: Modules that each expose ``router`` (a FastAPI APIRouter); add yours here.
 ROUTERS = [
@@ -41,6 +42,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.state.sessions = session_factory(engine)
     app.state.key_cache = KeyCache()
     app.state.audit_writer = AuditWriter(app.state.sessions)
+    app.state.lists = ListsInForce(app.state.sessions)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit)
     for module_name in ROUTERS:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from exportguard.api.errors import ApiError
 from exportguard.api.keycache import KeyCache
 from exportguard.store.groupcommit import AuditWriter
+from exportguard.store.screeners import ListsInForce
 from exportguard.store.users import Principal, authenticate
 
 API_KEY_HEADER = APIKeyHeader(name="X-API-Key", auto_error=False, description="API key from `exportguard users create`")
@@ -32,6 +33,12 @@ async def audit_writer(request: Request) -> AuditWriter:
     """The application's group-commit audit writer."""
     writer: AuditWriter = request.app.state.audit_writer
     return writer
+
+
+async def lists_in_force(request: Request) -> ListsInForce:
+    """The screener over the database's lists in force."""
+    lists: ListsInForce = request.app.state.lists
+    return lists
 
 
 def read_session(factory: Annotated[sessionmaker[Session], Depends(sessions)]) -> Iterator[Session]:
@@ -83,4 +90,5 @@ Reviewer = Annotated[Principal, Depends(require_role("reviewer"))]
 Admin = Annotated[Principal, Depends(require_role("admin"))]
 ReadSession = Annotated[Session, Depends(read_session)]
 Writer = Annotated[AuditWriter, Depends(audit_writer)]
+Lists = Annotated[ListsInForce, Depends(lists_in_force)]
 Sessions = Annotated[sessionmaker[Session], Depends(sessions)]

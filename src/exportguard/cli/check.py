@@ -16,6 +16,7 @@ from rich.table import Table
 
 from exportguard.cli.app import app
 from exportguard.rules import Determination, Status, TransactionError, determine
+from exportguard.rules.parties import ScreenerMatcher
 
 console = Console()
 errors = Console(stderr=True)
@@ -69,7 +70,7 @@ def check(
     Example: exportguard check examples/huawei_memory_2019-11-10.yaml --as-of 2019-05-01
     """
     try:
-        result = determine(_read(shipment), _as_of(as_of))
+        result = determine(_read(shipment), _as_of(as_of), matcher=_matcher())
     except TransactionError as exc:
         errors.print(f"[red]{shipment.name}: invalid shipment:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -92,6 +93,13 @@ def _record(result: Determination, actor: str, shipment: Path) -> int:
     subject = str(result.inputs.get("reference") or shipment.name)
     with transaction(session_factory(engine)) as session:
         return append(session, actor, "determination", subject, result.to_dict()).id
+
+
+def _matcher() -> ScreenerMatcher:
+    """Parties are matched against the lists in force (see `exportguard lists update`), else the bundled CSL."""
+    from exportguard.store.screeners import screener_for
+
+    return ScreenerMatcher(screener_for())
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -154,38 +154,96 @@ def diff_json(changes: Any) -> dict[str, list[dict[str, Any]]]:
 
 @customers_app.command("import")
 def import_file(
-    file: Annotated[Path, typer.Argument(exists=True, help="CSV with columns id,name[,country][,address].")],
+    file: Annotated[Path, typer.Argument(exists=True, help="CSV with columns id (or customer_id), name "
+                                         "[,country][,address].")],
     database_url: DatabaseUrl = None, actor: Actor = None, output: OutputFormat = Format.table,
 ) -> None:
-    """Add or update customers by their id (your ERP's reference); screened at the next `rescreen`."""
+    """Add or update customers by their id (your ERP's reference); screened at the next `rescreen`.
+
+    Rows without an id or a name are reported and skipped; the others are imported.
+    """
     from exportguard.store.base import transaction
     from exportguard.store.customer_store import import_customers
 
-    rows = _customer_rows(file)
+    rows, skipped = _customer_rows(file)
+    for line, problem in skipped:
+        errors.print(f"[yellow]{file.name}, row {line}[/yellow]: {problem}; skipped")
+    if not rows:
+        errors.print(f"[red]{file.name}[/red]: no customer to import")
+        raise typer.Exit(1)
     with transaction(_sessions(database_url)) as session:
         added, updated = import_customers(session, rows, actor or getpass.getuser())
-    _emit({"added": added, "updated": updated}, output)
+    _emit({"added": added, "updated": updated, "skipped": [{"row": line, "error": e} for line, e in skipped]},
+          output)
     if output is Format.table:
-        console.print(f"{added} customers added, {updated} updated")
+        console.print(f"{added} customers added, {updated} updated, {len(skipped)} rows skipped")
 
 
-def _customer_rows(file: Path) -> list[Any]:
+def _first_run_lists(session: Session, actor: str) -> None:
+    """With no list loaded yet, the bundled CSL becomes the first version, as `screen` uses it too."""
+    from exportguard.lists.bundled import default_snapshot
+    from exportguard.store.list_store import record_version, versions
+
+    if not versions(session):
+        snapshot = default_snapshot()
+        errors.print(f"no list loaded yet: loading the bundled {snapshot.version.file_name} "
+                     f"({snapshot.version.party_count:,} entries); newer lists: `exportguard lists update FILE`")
+        record_version(session, snapshot, actor)
+
+
+def _customer_rows(file: Path) -> tuple[list[Any], list[tuple[int, str]]]:
     from exportguard.batch.runner import Customer
 
+    rows: list[Customer] = []
+    skipped: list[tuple[int, str]] = []
     with file.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
-        missing = {"id", "name"} - set(reader.fieldnames or ())
+        columns = set(reader.fieldnames or ())
+        id_column = "id" if "id" in columns or "customer_id" not in columns else "customer_id"
+        missing = {id_column, "name"} - columns
         if missing:
             errors.print(f"[red]{file.name}[/red]: missing column(s) {', '.join(sorted(missing))}")
             raise typer.Exit(1)
-        rows = []
         for line, row in enumerate(reader, start=2):
-            if not (row["id"] or "").strip() or not (row["name"] or "").strip() or line > MAX_CUSTOMER_ROWS:
-                errors.print(f"[red]{file.name}, row {line}[/red]: id and name are required (or too many rows)")
+            if line > MAX_CUSTOMER_ROWS + 1:
+                errors.print(f"[red]{file.name}[/red]: more than {MAX_CUSTOMER_ROWS:,} rows; split the file")
                 raise typer.Exit(1)
+            if not (row[id_column] or "").strip() or not (row["name"] or "").strip():
+                skipped.append((line, f"{id_column} and name are required"))
+                continue
             country = (row.get("country") or "").strip().upper() or None
-            rows.append(Customer(row["id"].strip(), row["name"].strip(), country, row.get("address") or None))
-    return rows
+            rows.append(Customer(row[id_column].strip(), row["name"].strip(), country, row.get("address") or None))
+    return rows, skipped
+
+
+class HitStatus(StrEnum):
+    new = "new"
+    open = "open"
+    cleared = "cleared"
+    retired = "retired"
+
+
+@app.command("hits")
+def hits_command(
+    status: Annotated[HitStatus, typer.Option(help="new: to review; open: confirmed matches; cleared: false "
+                                              "positives; retired: the entry left the list.")] = HitStatus.new,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many, best score first.")] = 50,
+    database_url: DatabaseUrl = None, output: OutputFormat = Format.table,
+) -> None:
+    """The review queue after `rescreen`: stored customers' hits by status, best score first."""
+    from exportguard.store.customer_store import hit_queue
+
+    with _sessions(database_url)() as session:
+        rows = [{"hit": hit.id, "customer": customer.external_ref, "name": customer.name,
+                 "country": customer.country, "entry": hit.entry_key, "matched_name": hit.matched_name,
+                 "score": round(hit.score, 3), "status": hit.status}
+                for hit, customer in hit_queue(session, status.value, limit)]
+    table = Table("hit", "customer", "name", "country", "list entry", "matched name", "score",
+                  title=f"{len(rows)} {status.value} hits" + (" (more with --limit)" if len(rows) == limit else ""))
+    for row in rows:
+        table.add_row(*(str(row[key] or "") for key in ("hit", "customer", "name", "country", "entry",
+                                                          "matched_name", "score")))
+    _emit(rows, output, table)
 
 
 @app.command("rescreen")
@@ -204,6 +262,7 @@ def rescreen_command(
         task = progress.add_task("screening customers", total=None)
         try:
             with transaction(_sessions(database_url)) as session:
+                _first_run_lists(session, actor or getpass.getuser())
                 summary = rescreen_customers(session, actor or getpass.getuser(), LocalRunner(processes),
                                              lambda done: progress.advance(task, done), full)
         except MonitoringError as exc:

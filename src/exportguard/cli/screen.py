@@ -17,7 +17,7 @@ from rich.table import Table
 from exportguard.cli.app import app
 from exportguard.lists.errors import ListFormatError
 from exportguard.matching.model import DEFAULT_THRESHOLD, Hit
-from exportguard.matching.screener import Screener, ScreeningInputError, default_screener
+from exportguard.matching.screener import Screener, ScreeningInputError
 
 console = Console()
 errors = Console(stderr=True)
@@ -36,7 +36,11 @@ class OutputFormat(StrEnum):
 
 ListFile = Annotated[
     Path | None,
-    typer.Option(help="Screen against this trade.gov consolidated.csv instead of the bundled 2022 list.", exists=True),
+    typer.Option(
+        help="Screen against this trade.gov consolidated.csv instead of the lists in force (those loaded with "
+        "`exportguard lists update` into EXPORTGUARD_DATABASE_URL or ./exportguard.db, else the bundled 2022 CSL).",
+        exists=True,
+    ),
 ]
 Threshold = Annotated[float, typer.Option(min=0.0, max=1.0, help="Lowest score reported (0..1).")]
 Lists = Annotated[list[str] | None, typer.Option("--list", help="Only these lists (repeatable): EL, SDN, DPL, UVL...")]
@@ -44,7 +48,9 @@ Lists = Annotated[list[str] | None, typer.Option("--list", help="Only these list
 
 def _screener(list_file: Path | None) -> Screener:
     if list_file is None:
-        return default_screener()
+        from exportguard.store.screeners import screener_for
+
+        return screener_for()
     from exportguard.lists import csl
     from exportguard.lists.bundled import native_names_for
 
@@ -84,7 +90,9 @@ def screen(
         errors.print(f"[red]Invalid input:[/red] {exc}")
         raise typer.Exit(2) from exc
     if output is OutputFormat.json:
-        print(json.dumps({"query": name, "country": country, "hits": [hit.to_dict() for hit in hits]}, indent=2))
+        document = {"query": name, "country": country, "list_version": screener.list_version,
+                    "hits": [hit.to_dict() for hit in hits]}
+        print(json.dumps(document, indent=2))
     elif output is OutputFormat.csv:
         _write_csv(sys.stdout, [_row(0, name, country, hit) for hit in hits])
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
@@ -24,12 +25,27 @@ def load(path: str | Path) -> ListSnapshot:
     path = Path(path)
     data = read_bytes(path)
     text = decode(data, path.name)
-    parties = tuple(_party(row, line, path.name) for line, row in dict_rows(text, path.name, REQUIRED_COLUMNS))
+    parties = _distinct(
+        ((line, _party(row, line, path.name)) for line, row in dict_rows(text, path.name, REQUIRED_COLUMNS)), path.name
+    )
     if not parties:
         raise ListFormatError(path.name, "file has a header but no entries")
     as_of = max((party.start_date for party in parties if party.start_date), default=None)
     version = ListVersion(SOURCE, as_of, sha256(data), len(parties), path.name)
     return ListSnapshot(version, parties)
+
+
+def _distinct(rows: Iterable[tuple[int, Party]], file: str) -> tuple[Party, ...]:
+    """One party per entry: the CSL repeats some rows verbatim (CAP 15268 in May 2022), which are dropped;
+    the same entry id with different content is an error."""
+    seen: dict[str, tuple[int, Party]] = {}
+    for line, party in rows:
+        first = seen.setdefault(party.key, (line, party))
+        if first[0] != line and first[1].content_fields() != party.content_fields():
+            raise ListFormatError(
+                file, f"entry {party.key} appears again with different content (first on row {first[0]})", line, "_id"
+            )
+    return tuple(party for _, party in seen.values())
 
 
 def _party(row: dict[str, str], line: int, file: str) -> Party:

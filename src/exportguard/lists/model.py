@@ -85,6 +85,10 @@ class Party:
         }
 
 
+#: The source of a snapshot made of several versions, whose ``content_hash`` is their ids joined by "+".
+COMBINED = "combined"
+
+
 @dataclass(frozen=True)
 class ListVersion:
     """One loaded file of one source: what it is, as of when, and a hash of its bytes."""
@@ -97,7 +101,9 @@ class ListVersion:
 
     @property
     def id(self) -> str:
-        """Short identifier recorded with every hit and determination."""
+        """Short identifier recorded with every hit and determination; a combination names its parts."""
+        if self.source == COMBINED:
+            return f"{COMBINED}@{self.content_hash}"
         return f"{self.source}@{self.content_hash[:12]}"
 
 

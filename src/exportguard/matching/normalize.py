@@ -112,6 +112,7 @@ def _legal_form_at(words: list[str], position: int) -> tuple[int, str] | None:
     return (1, LEGAL_FORMS[misspelt]) if misspelt else None
 
 
+@lru_cache(maxsize=1 << 16)
 def _misspelt_legal_word(word: str) -> str | None:
     """ "Corportion" or "Limted" is still a legal form: long legal words survive a typo or two."""
     if len(word) < 7 or word in LEGAL_FORMS:
@@ -122,6 +123,7 @@ def _misspelt_legal_word(word: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1 << 16)
 def _fold_word(word: str) -> str:
     word = ABBREVIATIONS.get(word, word)
     if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from exportguard.batch.delta import rescreen
 from exportguard.batch.runner import Customer, LocalRunner, ScreeningResult
-from exportguard.lists.model import ListSnapshot, ListVersion
+from exportguard.lists.bundled import default_snapshot
+from exportguard.lists.model import COMBINED, ListSnapshot, ListVersion, Party
 from exportguard.lists.versions import content_hash, diff
 from exportguard.store import audit
 from exportguard.store.list_store import snapshot_of
@@ -64,14 +65,29 @@ def import_customers(session: Session, rows: Iterable[Customer], actor: str) -> 
 
 
 def combined(session: Session, versions: list[ListVersionRecord]) -> ListSnapshot:
-    """One snapshot over several sources' versions (SDN, EL, CSL, ...), screened together."""
-    parts = [snapshot_of(session, version) for version in versions]
-    ids = "+".join(sorted(part.version.id for part in parts))
-    meta = ListVersion("combined", None, ids, sum(len(part.parties) for part in parts), ids)
-    return ListSnapshot(meta, tuple(party for part in parts for party in part.parties))
+    """One snapshot over several sources' versions (SDN, EL, CSL, ...), screened together.
+
+    Each list (EL, SDN, DPL, ...) comes from the most recently loaded of these versions that has it, else
+    from the bundled CSL, so loading only a new SDN file neither drops the Entity List nor keeps the
+    CSL's older copy of the SDN beside the new one.
+    """
+    newest_first = sorted(versions, key=lambda version: version.loaded_at, reverse=True)
+    parts = [snapshot_of(session, version) for version in newest_first] + [default_snapshot()]
+    claimed: set[str] = set()
+    used: list[ListSnapshot] = []
+    parties: list[Party] = []
+    for part in parts:
+        fresh = [party for party in part.parties if party.list_code not in claimed]
+        if fresh:
+            used.append(part)
+            parties += fresh
+        claimed |= {party.list_code for party in part.parties}
+    ids = "+".join(sorted(part.version.id for part in used))
+    return ListSnapshot(ListVersion(COMBINED, None, ids, len(parties), ids), tuple(parties))
 
 
-def _in_force(session: Session) -> list[ListVersionRecord]:
+def in_force(session: Session) -> list[ListVersionRecord]:
+    """The current version of each list source: what screening uses."""
     return list(session.scalars(select(ListVersionRecord).where(ListVersionRecord.current)))
 
 
@@ -86,10 +102,10 @@ def _last_screened(session: Session) -> list[ListVersionRecord]:
 def rescreen_customers(session: Session, actor: str, runner: LocalRunner | None = None,
                        progress: Callable[[int], None] | None = None, full: bool = False) -> RescreenSummary:
     """Bring every customer's hits up to the lists in force, screening only list changes unless ``full``."""
-    in_force = _in_force(session)
-    if not in_force:
+    versions = in_force(session)
+    if not versions:
         raise MonitoringError("no list version loaded: run `exportguard lists update FILE` first")
-    new = combined(session, in_force)
+    new = combined(session, versions)
     customers = {str(r.id): Customer(str(r.id), r.name, r.country, r.address)
                  for r in session.scalars(select(CustomerRecord))}
     stored = {(str(h.customer_id), h.entry_key): h for h in session.scalars(select(ScreeningHitRecord))}
@@ -105,7 +121,7 @@ def rescreen_customers(session: Session, actor: str, runner: LocalRunner | None 
     summary = _apply(session, new, results, stored, len(customers))
     summary.mode = mode
     now = datetime.now(UTC)
-    for version in in_force:
+    for version in versions:
         version.screened_at = now
     audit.append(session, actor, "customers.rescreened", new.version.id, summary.counts())
     return summary
@@ -187,3 +203,16 @@ def _entry_hash(session: Session, entry_key: str) -> str:
     if found is None:
         raise MonitoringError(f"entry {entry_key} is not on any list in force")
     return found
+
+
+HIT_STATUSES = ("new", "open", "cleared", "retired")
+
+
+def hit_queue(session: Session, status: str = "new", limit: int = 100,
+              offset: int = 0) -> list[tuple[ScreeningHitRecord, CustomerRecord]]:
+    """Hits in one status with their customers, best score first: the review queue."""
+    query = (select(ScreeningHitRecord, CustomerRecord)
+             .join(CustomerRecord, CustomerRecord.id == ScreeningHitRecord.customer_id)
+             .where(ScreeningHitRecord.status == status)
+             .order_by(ScreeningHitRecord.score.desc(), ScreeningHitRecord.id).limit(limit).offset(offset))
+    return [(hit, customer) for hit, customer in session.execute(query)]

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from exportguard.matching.model import Hit
-from exportguard.matching.screener import ScreeningInputError, default_screener
+from exportguard.matching.screener import Screener, ScreeningInputError
 
 MAX_ROWS = 5000
 MAX_JOBS = 20
@@ -77,22 +77,22 @@ class JobRegistry:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
-    def start(self, owner: str, file_name: str, customers: list[Customer], on_finish: Callable[[Job], None]) -> Job:
+    def start(self, owner: str, file_name: str, customers: list[Customer], screener: Screener,
+              on_finish: Callable[[Job], None]) -> Job:
         """Register a job and screen it in a daemon thread; ``on_finish`` runs when every row is screened."""
         job = Job(secrets.token_urlsafe(9), owner, file_name, customers)
         with self._lock:
             while len(self._jobs) >= MAX_JOBS:
                 self._jobs.pop(next(iter(self._jobs)))
             self._jobs[job.id] = job
-        threading.Thread(target=_run, args=(job, on_finish), daemon=True, name=f"batch-{job.id}").start()
+        threading.Thread(target=_run, args=(job, screener, on_finish), daemon=True, name=f"batch-{job.id}").start()
         return job
 
     def get(self, job_id: str) -> Job | None:
         return self._jobs.get(job_id)
 
 
-def _run(job: Job, on_finish: Callable[[Job], None]) -> None:
-    screener = default_screener()
+def _run(job: Job, screener: Screener, on_finish: Callable[[Job], None]) -> None:
     for customer in job.customers:
         try:
             job.hits[customer.row] = screener.screen(customer.name, customer.country or None)

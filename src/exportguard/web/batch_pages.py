@@ -44,7 +44,7 @@ async def upload(request: Request, csrf: Short, customers: Annotated[UploadFile,
     except UploadError as error:
         return render(request, "batch_upload.html", user, status=422, error=str(error))
     writer = request.app.state.audit_writer
-    job = JOBS.start(user.name, (customers.filename or "upload.csv")[:200], rows,
+    job = JOBS.start(user.name, (customers.filename or "upload.csv")[:200], rows, request.app.state.lists.screener(),
                      on_finish=lambda done: writer.append(user.name, "screen.batch", f"batch:{done.id}",
                                                           _audit_summary(done)))
     return RedirectResponse(f"/console/batch/{job.id}", 303)

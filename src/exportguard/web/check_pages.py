@@ -8,8 +8,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from starlette.responses import Response
 
-from exportguard.api.routes.determinations import _store as store_determination
+from exportguard.api.routes.determinations import store_determination
 from exportguard.rules import Determination, TransactionError, determine
+from exportguard.rules.parties import ScreenerMatcher
 from exportguard.rules.transaction import ACTIVITIES, CERTIFICATION_SOURCES, ROLES, TRANSACTION_TYPES
 from exportguard.store.writes import write_transaction
 from exportguard.web import session
@@ -46,7 +47,7 @@ def check(request: Request, csrf: Line, type: Line, day: Line, destination: Line
             "network_operational": network_operational, "enhances_capability": enhances_capability,
             "serves_third_party_customers": serves_third_party_customers}
     try:
-        result = determine(_transaction(form))
+        result = determine(_transaction(form), matcher=ScreenerMatcher(request.app.state.lists.screener()))
     except (TransactionError, ValueError) as error:
         return render(request, "check.html", user, status=422, form=form, error=str(error), **FORM_HELP)
     with write_transaction(request.app.state.sessions) as db:

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from exportguard.api.limits import MAX_TEXT
 from exportguard.matching.model import Hit
-from exportguard.matching.screener import ScreeningInputError, default_screener
+from exportguard.matching.screener import Screener, ScreeningInputError
 from exportguard.store.writes import write_transaction
 from exportguard.web import dispositions, session
 from exportguard.web.templating import render
@@ -29,16 +29,18 @@ def screen_page(request: Request, name: Name = "", country: Country = "") -> Res
     context: dict[str, Any] = {"name": name, "country": country.upper(), "decisions": dispositions.DECISIONS}
     if not name.strip():
         return render(request, "screen.html", user, **context)
+    screener: Screener = request.app.state.lists.screener()
     try:
-        hits = _screen(name, country)
+        hits = _screen(screener, name, country)
     except ScreeningInputError as error:
         return render(request, "screen.html", user, status=422, error=str(error), **context)
     with request.app.state.sessions() as db:
         decided = dispositions.current(db, dispositions.party_key(name, country), hits)
-    request.app.state.audit_writer.append(user.name, "screen", f"party:{name[:200]}", _audit_summary(hits, country))
+    request.app.state.audit_writer.append(user.name, "screen", f"party:{name[:200]}",
+                                          _audit_summary(screener, hits, country))
     return render(request, "screen.html", user, hits=[h for h in hits if h.party.key not in decided],
                   decided=[(h, decided[h.party.key]) for h in hits if h.party.key in decided],
-                  list_version=default_screener().list_version, **context)
+                  list_version=screener.list_version, **context)
 
 
 @router.post("/screen/disposition")
@@ -52,7 +54,7 @@ def disposition(
     session.check_csrf(user, csrf)
     if decision not in dispositions.DECISIONS:
         raise HTTPException(422, f"decision must be one of {', '.join(dispositions.DECISIONS)}")
-    hit = next((h for h in _screen(name, country) if h.party.key == entry_key), None)
+    hit = next((h for h in _screen(request.app.state.lists.screener(), name, country) if h.party.key == entry_key), None)
     if hit is None:
         raise HTTPException(409, f"{entry_key} is no longer a hit for {name!r}; screen again")
     with write_transaction(request.app.state.sessions) as db:
@@ -60,10 +62,10 @@ def disposition(
     return RedirectResponse(f"/console/screen?{urlencode({'name': name, 'country': country})}", 303)
 
 
-def _screen(name: str, country: str) -> list[Hit]:
-    return default_screener().screen(name, country.upper() or None, limit=20)
+def _screen(screener: Screener, name: str, country: str) -> list[Hit]:
+    return screener.screen(name, country.upper() or None, limit=20)
 
 
-def _audit_summary(hits: list[Hit], country: str) -> dict[str, object]:
-    return {"country": country, "list_version": default_screener().list_version,
+def _audit_summary(screener: Screener, hits: list[Hit], country: str) -> dict[str, object]:
+    return {"country": country, "list_version": screener.list_version,
             "hits": [{"entry_key": h.party.key, "score": round(h.score, 4)} for h in hits]}

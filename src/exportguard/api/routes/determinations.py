@@ -10,11 +10,12 @@ from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exportguard.api.auth import Analyst, Caller, ReadSession, Sessions
+from exportguard.api.auth import Analyst, Caller, Lists, ReadSession, Sessions
 from exportguard.api.errors import ApiError
 from exportguard.api.schemas import Day, RecordId, Strict
 from exportguard.api.views import as_utc
 from exportguard.rules import Determination, TransactionError, determine
+from exportguard.rules.parties import ScreenerMatcher
 from exportguard.store import audit
 from exportguard.store.tables import Determination as StoredDetermination
 from exportguard.store.writes import write_transaction
@@ -30,14 +31,14 @@ class DeterminationRequest(Strict):
 
 
 @router.post("", status_code=201, summary="Decide whether a transaction needs a license, and record it")
-def decide(request: DeterminationRequest, caller: Analyst, factory: Sessions) -> dict[str, Any]:
+def decide(request: DeterminationRequest, caller: Analyst, factory: Sessions, lists: Lists) -> dict[str, Any]:
     """Runs the ordered EAR checks; the determination is stored and audited before it is returned."""
     try:
-        result = determine(request.transaction, request.as_of)
+        result = determine(request.transaction, request.as_of, matcher=ScreenerMatcher(lists.screener()))
     except TransactionError as error:
         raise ApiError(422, "invalid_transaction", str(error)) from error
     with write_transaction(factory) as session:
-        stored = _store(session, result, caller.name)
+        stored = store_determination(session, result, caller.name)
         return view(stored)
 
 
@@ -58,7 +59,8 @@ def get(determination_id: RecordId, _caller: Caller, session: ReadSession) -> di
     return view(found)
 
 
-def _store(session: Session, result: Determination, actor: str) -> StoredDetermination:
+def store_determination(session: Session, result: Determination, actor: str) -> StoredDetermination:
+    """Record a determination with its inputs and versions, audited."""
     outputs = result.to_dict()
     stored = StoredDetermination(
         created_at=datetime.now(UTC), created_by=actor, as_of=outputs["as_of"], status=outputs["status"],

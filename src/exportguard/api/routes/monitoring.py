@@ -14,7 +14,7 @@ from exportguard.api.errors import ApiError
 from exportguard.api.limits import PRINTABLE
 from exportguard.api.schemas import RecordId, Strict
 from exportguard.lists.versions import diff
-from exportguard.store.customer_store import MonitoringError, dispose
+from exportguard.store.customer_store import MonitoringError, dispose, hit_queue
 from exportguard.store.list_store import snapshot_of, versions
 from exportguard.store.monitoring import CustomerRecord, ListVersionRecord, ScreeningHitRecord
 from exportguard.store.writes import write_transaction
@@ -65,9 +65,7 @@ def hits(
     _caller: Caller, session: ReadSession, status: Literal["new", "open", "cleared", "retired"] = "new",
     limit: Page = 100, offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    query = (select(ScreeningHitRecord).where(ScreeningHitRecord.status == status)
-             .order_by(ScreeningHitRecord.score.desc(), ScreeningHitRecord.id).limit(limit).offset(offset))
-    return [_hit_view(hit) for hit in session.scalars(query)]
+    return [_hit_view(hit) for hit, _customer in hit_queue(session, status, limit, offset)]
 
 
 @router.post("/hits/{hit_id}/disposition", summary="Clear or confirm a hit (reviewer role); audited")

@@ -1,0 +1,78 @@
+"""The screener over a database's lists in force: what the API, the console and the CLI screen with.
+
+After `exportguard lists update`, screening must use the new version, not the list bundled with the
+package: each list comes from the newest loaded file that has it, else from the bundled 2022 CSL
+(:func:`exportguard.store.customer_store.combined`). A running server looks for a change at most
+every ``REFRESH_SECONDS`` and rebuilds its index when the versions in force differ.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.orm import Session, sessionmaker
+
+from exportguard.lists.bundled import native_names_for
+from exportguard.matching.screener import Screener, default_screener
+from exportguard.store.base import database_url, make_engine, session_factory
+from exportguard.store.customer_store import combined, in_force
+
+REFRESH_SECONDS = 30.0
+
+
+class ListsInForce:
+    """A screener over the versions in force, rebuilt when they change; the bundled CSL alone when none is loaded."""
+
+    def __init__(self, sessions: sessionmaker[Session], refresh_seconds: float = REFRESH_SECONDS,
+                 clock: Callable[[], float] = time.monotonic):
+        self._sessions = sessions
+        self._refresh_seconds = refresh_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._checked_at = -math.inf
+        self._versions: tuple[str, ...] = ()
+        self._screener: Screener | None = None
+
+    def screener(self) -> Screener:
+        """The current screener, checking the database for a newer version when the last look is stale."""
+        if self._screener is not None and self._clock() - self._checked_at < self._refresh_seconds:
+            return self._screener
+        with self._lock:
+            with self._sessions() as session:
+                versions = _versions_in_force(session)
+                if self._screener is None or versions != self._versions:
+                    self._screener = _build(session, versions)
+                    self._versions = versions
+            self._checked_at = self._clock()
+            return self._screener
+
+
+def _versions_in_force(session: Session) -> tuple[str, ...]:
+    try:
+        return tuple(sorted(version.id for version in in_force(session)))
+    except (OperationalError, ProgrammingError):  # no schema yet: nothing has been loaded
+        session.rollback()
+        return ()
+
+
+def _build(session: Session, versions: tuple[str, ...]) -> Screener:
+    if not versions:
+        return default_screener()
+    snapshot = combined(session, in_force(session))
+    return Screener(snapshot, native_names_for(snapshot))
+
+
+def screener_for(url: str | None = None) -> Screener:
+    """The screener over the lists in force in the database at ``url`` (default as everywhere), built once.
+
+    A SQLite file that does not exist yet is not created: the bundled list is used.
+    """
+    resolved = database_url(url)
+    if resolved.startswith("sqlite:///") and not Path(resolved.removeprefix("sqlite:///")).exists():
+        return default_screener()
+    return ListsInForce(session_factory(make_engine(resolved))).screener()

@@ -1,0 +1,78 @@
+"""Screening follows the lists loaded into the database: bundled CSL until one is loaded, then the new one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from exportguard.cli.app import load_commands
+from exportguard.lists import ecfr_entity_list
+from exportguard.lists.bundled import default_snapshot
+from exportguard.store.base import Base, make_engine, session_factory, transaction
+from exportguard.store.list_store import record_version
+from exportguard.store.migrate import import_table_modules
+from exportguard.store.screeners import ListsInForce, screener_for
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'lists.db'}"
+
+
+def _load(url: str, path: Path) -> str:
+    import_table_modules()
+    engine = make_engine(url)
+    Base.metadata.create_all(engine)
+    with transaction(session_factory(engine)) as session:
+        return record_version(session, ecfr_entity_list.load(path), "test").version_id
+
+
+def test_bundled_list_until_one_is_loaded_then_the_loaded_one(database: str, fixtures: Path) -> None:
+    clock = Clock()
+    lists = ListsInForce(session_factory(make_engine(database)), refresh_seconds=30, clock=clock)
+    assert lists.screener().list_version == default_snapshot().version.id  # no schema yet
+    version = _load(database, fixtures / "bis_entity_list_excerpt.json")
+    assert lists.screener().list_version == default_snapshot().version.id  # not looked again yet
+    clock.now = 31
+    screener = lists.screener()
+    assert screener.list_version == f"combined@{default_snapshot().version.id}+{version}"
+    assert screener.screen("Fazal Rahim Farid")[0].party.list_code == "EL"
+    # The loaded Entity List replaces the bundled one; the bundled CSL's other lists stay.
+    excerpt = {party.key for party in ecfr_entity_list.load(fixtures / "bis_entity_list_excerpt.json").parties}
+    huawei = screener.screen("Huawei Technologies Co., Ltd.", lists={"EL"})
+    assert huawei and {hit.party.key for hit in huawei} <= excerpt
+    assert screener.screen("Bank Melli Iran", lists={"SDN"})
+    clock.now = 62
+    assert lists.screener() is screener  # same versions in force: no rebuild
+
+
+def test_a_missing_sqlite_file_is_not_created(tmp_path: Path) -> None:
+    missing = tmp_path / "none.db"
+    assert screener_for(f"sqlite:///{missing}").list_version == default_snapshot().version.id
+    assert not missing.exists()
+
+
+def test_cli_screen_and_check_use_the_loaded_list(database: str, fixtures: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    version = _load(database, fixtures / "bis_entity_list_excerpt.json")
+    monkeypatch.setenv("EXPORTGUARD_DATABASE_URL", database)
+    result = CliRunner().invoke(load_commands(), ["screen", "Fazal Rahim Farid", "--format", "json"])
+    assert result.exit_code == 1, result.output  # 1: at least one hit
+    document = json.loads(result.stdout)
+    combined = f"combined@{default_snapshot().version.id}+{version}"
+    assert document["list_version"] == combined and document["hits"]
+    assert {hit["list_version"] for hit in document["hits"]} == {combined}
+    checked = CliRunner().invoke(load_commands(), ["check", str(Path(__file__).parents[1] / "examples" /
+                                                                "huawei_memory_2019-11-10.yaml"), "--format", "json"])
+    assert json.loads(checked.stdout)["list_versions"] == [combined]
