@@ -7,6 +7,8 @@ place names. Exact partners are found by set lookup; only the rest pay for an ed
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -22,6 +24,9 @@ PLACE_FACTOR = 0.5
 TOKEN_MATCH = 0.82
 SHORT_WORD_PENALTY = 1.25
 COMPACT_LENGTH_SLACK = 2
+#: Words shorter than this match only exactly; longer ones may differ in length by at most MAX_LENGTH_GAP.
+FUZZY_MIN_LENGTH = 4
+MAX_LENGTH_GAP = 2
 
 
 @lru_cache(maxsize=1 << 20)
@@ -30,7 +35,7 @@ def token_similarity(a: str, b: str) -> float:
     if a == b:
         return 1.0
     shorter = min(len(a), len(b))
-    if shorter < 4 or abs(len(a) - len(b)) > 2:
+    if shorter < FUZZY_MIN_LENGTH or abs(len(a) - len(b)) > MAX_LENGTH_GAP:
         return 0.0
     allowed = 1 if shorter <= 7 else 2 if shorter <= 11 else 3
     distance = OSA.distance(a, b, score_cutoff=allowed)
@@ -112,6 +117,18 @@ class Aligner:
         self._words = list(zip(query.tokens, query.raw_tokens, strict=True))
         self._token_set = set(query.tokens)
         self._links: dict[tuple[str, str], tuple[tuple[int, float], ...]] = {}
+        # token_similarity is 0 unless the words are equal or both long enough and close in length, so
+        # a listed word need only meet these query words (and those whose written form differs).
+        self._equal: dict[str, list[int]] = defaultdict(list)
+        self._of_length: dict[int, list[int]] = defaultdict(list)
+        self._rewritten: list[int] = []
+        self._by_length: dict[int, list[int]] = {}
+        for position, (token, raw) in enumerate(self._words):
+            self._equal[token].append(position)
+            if len(token) >= FUZZY_MIN_LENGTH:
+                self._of_length[len(token)].append(position)
+            if raw != token:
+                self._rewritten.append(position)
 
     def align(self, name: NormalizedName) -> Alignment:
         """Both directions of the comparison of the query with one candidate name."""
@@ -140,7 +157,8 @@ class Aligner:
     def _resemblances(self, word: str, raw: str) -> tuple[tuple[int, float], ...]:
         """(position, similarity) of each query word the listed word resembles at all, in query order."""
         links = []
-        for position, (token, token_raw) in enumerate(self._words):
+        for position in self._worth_comparing(word, raw):
+            token, token_raw = self._words[position]
             similarity = token_similarity(token, word)
             if token_raw != token or raw != word:
                 similarity = max(similarity, token_similarity(token_raw, raw))
@@ -148,20 +166,38 @@ class Aligner:
                 links.append((position, similarity))
         return tuple(links)
 
+    def _worth_comparing(self, word: str, raw: str) -> Sequence[int]:
+        if raw != word:
+            return range(len(self._words))
+        equal = self._equal.get(word)
+        by_length = self._by_length.get(len(word))
+        if by_length is None:
+            by_length = self._by_length[len(word)] = self._near_in_length(len(word))
+        return sorted({*equal, *by_length}) if equal else by_length
+
+    def _near_in_length(self, length: int) -> list[int]:
+        positions = set(self._rewritten)
+        if length >= FUZZY_MIN_LENGTH:
+            for near in range(length - MAX_LENGTH_GAP, length + MAX_LENGTH_GAP + 1):
+                positions.update(self._of_length.get(near, ()))
+        return sorted(positions)
+
 
 def _side(tokens: tuple[str, ...], partners: list[Partner], index: NameIndex) -> SideAlignment:
     matched = total = 0.0
     distinctive = 0
     all_matched = True
     has_distinctive = False
+    known = index.word_facts
     for token, (similarity, partner) in zip(tokens, partners, strict=True):
-        facts = word_facts(index, token)
+        facts = known.get(token) or word_facts(index, token)
+        partner_facts = (known.get(partner) or word_facts(index, partner)) if similarity else facts
         # A word the lists never use (a typo) weighs what the listed word it stands for weighs.
-        weight = word_facts(index, partner).weight if similarity and not facts.known else facts.weight
+        weight = partner_facts.weight if not facts.known else facts.weight
         total += weight
         matched += weight * similarity
         if similarity >= TOKEN_MATCH:
-            distinctive += word_facts(index, partner).distinctive
+            distinctive += partner_facts.distinctive
         else:
             all_matched = False
         has_distinctive = has_distinctive or facts.distinctive
