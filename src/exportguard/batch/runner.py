@@ -7,6 +7,7 @@ process its own screener, built once, and feeds it partitions of ``chunk_size`` 
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -140,10 +141,16 @@ class LocalRunner:
             _init_worker(screen)
             yield from _reported(map(_screen_in_worker, chunks), progress)
             return
-        # fork shares the built screener with the workers copy-on-write instead of pickling it.
+        # fork shares the built screener with the workers copy-on-write instead of pickling it; frozen
+        # objects are skipped by the workers' garbage collector, which would otherwise walk (and so copy)
+        # every page of the parent's heap.
         context = multiprocessing.get_context("fork")
-        with context.Pool(processes, initializer=_init_worker, initargs=(screen,)) as pool:
-            yield from _reported(pool.imap(_screen_in_worker, chunks), progress)
+        gc.freeze()
+        try:
+            with context.Pool(processes, initializer=_init_worker, initargs=(screen,)) as pool:
+                yield from _reported(pool.imap(_screen_in_worker, chunks), progress)
+        finally:
+            gc.unfreeze()
 
 
 def _reported(done: Iterator[tuple[int, list[ScreeningResult]]],

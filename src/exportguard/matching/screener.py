@@ -72,7 +72,7 @@ class Screener:
     def _ranked(
         self,
         query: NormalizedName,
-        variant_ids: Iterable[int],
+        variant_ids: Sequence[int],
         country: str | None,
         address: str | None,
         threshold: float,
@@ -80,6 +80,8 @@ class Screener:
         entries: Collection[str] | None,
     ) -> list[Hit]:
         best: dict[int, Hit] = {}
+        if not variant_ids:
+            return []
         aligner = Aligner(query, self.index)
         for variant_id in variant_ids:
             variant = self.index.variants[variant_id]
