@@ -5,7 +5,8 @@ Run: python bench/screening_speed.py [--repeat 3] [--workers 2] [--json out.json
 Baseline, measured in the same run: a brute-force rapidfuzz scan (``process.extract`` with
 ``token_set_ratio``, C-implemented) over every name and alias of the same list, which is what a
 screener without an index does. Queries are the accuracy benchmark's real-data corpus (perturbed
-list names and real non-listed organisation names).
+list names and real non-listed organisation names). Multi-process throughput goes through the batch
+runner (``LocalRunner``), as `rescreen` does, over the corpus repeated.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import os
 import statistics
 import sys
 import time
-from multiprocessing import get_context
 from pathlib import Path
 
 import psutil
@@ -26,11 +26,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import load_all
 from rapidfuzz import fuzz, process, utils
 
+from exportguard.batch.runner import Customer, LocalRunner
 from exportguard.lists import csl
-from exportguard.lists.bundled import BUNDLED_CSL, data_path, default_snapshot, native_names_for
+from exportguard.lists.bundled import BUNDLED_CSL, data_path, native_names_for
+from exportguard.matching.model import DEFAULT_THRESHOLD
 from exportguard.matching.screener import Screener
-
-_worker: Screener | None = None
 
 
 def build_index() -> tuple[Screener, float, float]:
@@ -56,25 +56,14 @@ def percentile(sorted_values: list[float], share: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(share * len(sorted_values)))]
 
 
-def _init_worker() -> None:
-    global _worker
-    snapshot = default_snapshot()
-    _worker = Screener(snapshot, native_names_for(snapshot))
-
-
-def _screen_chunk(chunk: list[str]) -> int:
-    assert _worker is not None
-    return sum(len(_worker.screen(name)) for name in chunk)
-
-
-def parallel_throughput(queries: list[str], workers: int) -> float:
-    """Names per second over ``workers`` processes, each with its own index (build time excluded)."""
-    chunks = [queries[i : i + 200] for i in range(0, len(queries), 200)]
-    with get_context("fork").Pool(workers, initializer=_init_worker) as pool:
-        pool.map(_screen_chunk, chunks[:workers])  # warm every worker before the clock starts
-        started = time.perf_counter()
-        pool.map(_screen_chunk, chunks)
-        return len(queries) / (time.perf_counter() - started)
+def parallel_throughput(screener: Screener, queries: list[str], workers: int) -> float:
+    """Names per second through the batch runner (``LocalRunner``) over ``workers`` processes sharing the index."""
+    customers = [Customer(str(number), query) for number, query in enumerate(queries)]
+    runner = LocalRunner(workers, threshold=DEFAULT_THRESHOLD, screener=screener)
+    started = time.perf_counter()
+    for _ in runner.run(screener.snapshot, customers):
+        pass
+    return len(queries) / (time.perf_counter() - started)
 
 
 def main() -> None:
@@ -97,7 +86,7 @@ def main() -> None:
         for query in queries:
             screener.screen(query)
     single = args.repeat * len(queries) / (time.perf_counter() - started)
-    parallel = parallel_throughput(queries * args.repeat, args.workers)
+    parallel = parallel_throughput(screener, queries * args.repeat * 3, args.workers)
     brute_throughput = 1000 / statistics.mean(theirs)
     report = {
         "queries": len(queries), "names_indexed": len(screener.index.variants),
