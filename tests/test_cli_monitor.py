@@ -92,3 +92,18 @@ def test_first_run_screens_the_example_customers_against_the_bundled_list(databa
     assert {"C-1002", "C-1004"} <= flagged  # Huawei Device; Huawei Technologies in Chinese script
     assert not flagged & {"C-1001", "C-1013", "C-1015"}  # Micron, Google, Apple
     assert all(row["score"] >= 0.8 and row["status"] == "new" for row in queue)
+
+
+def test_added_and_renamed_customers_are_screened_without_a_list_change(database: Path, fixtures: Path) -> None:
+    _json(["lists", "update", str(fixtures / "bis_entity_list_excerpt.json"), "--format", "el", "--output", "json"])
+    customers = database / "customers.csv"
+    customers.write_text("id,name\nK-1,Volvo Cars AB\n", encoding="utf-8")
+    _json(["customers", "import", str(customers), "--format", "json"])
+    assert _json(["rescreen", "--format", "json", "--processes", "1"])["new"] == 0
+    customers.write_text("id,name\nK-1,Fazal Rahim Farid\nK-2,5th Shipyard\n", encoding="utf-8")
+    assert _json(["customers", "import", str(customers), "--format", "json"])["updated"] == 1
+    again = _json(["rescreen", "--format", "json", "--processes", "1"])
+    assert again["mode"] == "delta" and again["new"] >= 2
+    flagged = {row["customer"] for row in _json(["hits", "--format", "json"])}  # type: ignore[union-attr]
+    assert flagged == {"K-1", "K-2"}
+    assert _json(["rescreen", "--format", "json", "--processes", "1"])["new"] == 0  # nothing changed since

@@ -57,6 +57,7 @@ def import_customers(session: Session, rows: Iterable[Customer], actor: str) -> 
             session.add(record)
             added += 1
         elif (record.name, record.country, record.address) != (row.name, row.country, row.address):
+            record.needs_screening = True
             updated += 1
         record.name, record.country, record.address = row.name, row.country, row.address
     session.flush()
@@ -106,23 +107,30 @@ def rescreen_customers(session: Session, actor: str, runner: LocalRunner | None 
     if not versions:
         raise MonitoringError("no list version loaded: run `exportguard lists update FILE` first")
     new = combined(session, versions)
-    customers = {str(r.id): Customer(str(r.id), r.name, r.country, r.address)
-                 for r in session.scalars(select(CustomerRecord))}
+    records = list(session.scalars(select(CustomerRecord)))
+    customers = [Customer(str(r.id), r.name, r.country, r.address) for r in records]
     stored = {(str(h.customer_id), h.entry_key): h for h in session.scalars(select(ScreeningHitRecord))}
-    previous = [_result(hit) for hit in stored.values() if hit.status != "retired"]
     screened = _last_screened(session)
+    runner = runner or LocalRunner()
     if full or not screened:
-        results = [r for rows in (runner or LocalRunner()).run(new, customers.values(), progress) for r in rows]
+        results = [r for rows in runner.run(new, customers, progress) for r in rows]
         mode = "full"
     else:
-        results = rescreen(new, diff(combined(session, screened), new), customers.values(), previous,
-                           runner, progress).results
+        # Customers added or changed since the last re-screen have met no list yet as they now are.
+        fresh = {str(r.id) for r in records if r.needs_screening}
+        previous = [_result(hit) for hit in stored.values() if hit.status != "retired"
+                    and str(hit.customer_id) not in fresh]
+        known = [customer for customer in customers if customer.id not in fresh]
+        results = rescreen(new, diff(combined(session, screened), new), known, previous, runner, progress).results
+        results += [r for rows in runner.run(new, [c for c in customers if c.id in fresh], progress) for r in rows]
         mode = "delta"
     summary = _apply(session, new, results, stored, len(customers))
     summary.mode = mode
     now = datetime.now(UTC)
     for version in versions:
         version.screened_at = now
+    for record in records:
+        record.needs_screening = False
     audit.append(session, actor, "customers.rescreened", new.version.id, summary.counts())
     return summary
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exportguard.store.base import Base
@@ -55,6 +55,8 @@ class CustomerRecord(Base):
     name: Mapped[str] = mapped_column(String(500), nullable=False)
     country: Mapped[str | None] = mapped_column(String(2), nullable=True)
     address: Mapped[str | None] = mapped_column(Text, nullable=True)
+    #: Added or changed since the last re-screen, which then screens it against every entry.
+    needs_screening: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default=true())
 
 
 class ScreeningHitRecord(Base):
