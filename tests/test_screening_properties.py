@@ -8,6 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exportguard.lists.bundled import default_snapshot
+from exportguard.lists.model import ListSnapshot
 from exportguard.matching.normalize import normalize
 from exportguard.matching.screener import Screener
 
@@ -50,3 +51,21 @@ def test_normalisation_is_idempotent_on_its_own_output(text: str) -> None:
     once = normalize(text)
     again = normalize(" ".join(once.raw_tokens))
     assert again.tokens == once.tokens
+
+
+SMALL = Screener(ListSnapshot(default_snapshot().version, default_snapshot().parties[:150]))
+PART = Screener(ListSnapshot(default_snapshot().version, default_snapshot().parties[150:300]),
+                statistics_of=SMALL.index)
+NAME_WORDS = sorted({word for party in default_snapshot().parties[:300] for word in party.name.split()})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(
+    st.lists(st.sampled_from(NAME_WORDS), min_size=1, max_size=5).map(" ".join),
+    st.text(alphabet="abcdefghiklmnorstu ", min_size=1, max_size=30).filter(str.strip),
+))
+def test_reaches_is_exactly_whether_there_are_candidates(text: str) -> None:
+    """The delta re-screen's cheap test agrees with candidate retrieval, on a list and on a part indexed like it."""
+    query = normalize(text)
+    for index in (SMALL.index, PART.index):
+        assert index.reaches(query) == bool(index.candidates(query, 1))

@@ -55,9 +55,9 @@ class DeltaScreen:
         results: list[ScreeningResult] = []
         for customer in customers:
             try:
-                entries = self.recorded.get(customer.id, frozenset()) | {
-                    hit.party.key for hit in self._screen(self.changed, customer, None)
-                }
+                entries = self.recorded.get(customer.id, frozenset())
+                if self.changed.may_match(customer.name):
+                    entries |= {hit.party.key for hit in self._screen(self.changed, customer, None)}
                 hits = self._screen(self.full, customer, entries) if entries else []
             except ScreeningInputError:
                 continue

@@ -180,6 +180,23 @@ class NameIndex:
         )
         return [variant_id for *_, variant_id in ranked[:limit]]
 
+    def reaches(self, query: NormalizedName) -> bool:
+        """True when :meth:`candidates` would find any name for the query, found without collecting them."""
+        distinctive = False
+        for token in query.tokens:
+            if self.is_distinctive(token):
+                distinctive = True
+                if not self._is_common(token) and self._retrieves(token):
+                    return True
+        for joined in (*_joined_pairs(query.tokens), query.compact):
+            if joined in self._postings or joined in self._compact:
+                return True
+        return not distinctive and bool(self._containing_all(query.tokens))
+
+    def _retrieves(self, token: str) -> bool:
+        similar = self.similar_tokens(token)
+        return token in self._joined or any(s in self._postings and not self._is_common(s) for s in similar)
+
     def _containing_all(self, tokens: tuple[str, ...]) -> list[int]:
         """Names holding every query word: how a query of only common words still finds its exact entry."""
         if not tokens or any(token not in self._postings for token in tokens):

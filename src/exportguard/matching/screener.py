@@ -67,7 +67,7 @@ class Screener:
 
     def may_match(self, name: str) -> bool:
         """True when some entry is a candidate for the name at all: the cheap test before screening."""
-        return bool(self.index.candidates(normalize(_checked_name(name)), 1))
+        return self.index.reaches(normalize(_checked_name(name)))
 
     def _ranked(
         self,
