@@ -58,7 +58,8 @@ def dict_rows(text: str, file: str, required: tuple[str, ...]) -> Iterator[tuple
     yield from _checked_rows(reader, header, file)
 
 
-def _checked_rows(reader: Iterator[list[str]], header: list[str], file: str) -> Iterator[tuple[int, dict[str, str]]]:
+def records(reader: Iterator[list[str]], file: str) -> Iterator[tuple[int, list[str]]]:
+    """Non-blank records of a CSV reader as (line number, values); broken quoting names its line."""
     while True:
         try:
             values = next(reader)
@@ -66,9 +67,12 @@ def _checked_rows(reader: Iterator[list[str]], header: list[str], file: str) -> 
             return
         except csv.Error as exc:
             raise ListFormatError(file, f"broken CSV quoting ({exc})", row=_line(reader)) from exc
-        line = _line(reader)
-        if not values or values == [""]:
-            continue
+        if values and values != [""]:
+            yield _line(reader), values
+
+
+def _checked_rows(reader: Iterator[list[str]], header: list[str], file: str) -> Iterator[tuple[int, dict[str, str]]]:
+    for line, values in records(reader, file):
         if values == header:
             continue
         if len(values) != len(header):

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from exportguard.lists.countries import iso2
-from exportguard.lists.csvsource import decode, read_bytes, sha256, split_list
+from exportguard.lists.csvsource import decode, read_bytes, records, sha256, split_list
 from exportguard.lists.errors import ListFormatError
 from exportguard.lists.model import ListSnapshot, ListVersion, Party
 
@@ -52,21 +52,15 @@ def rows(data: bytes, file: str, columns: tuple[str, ...]) -> Iterator[tuple[int
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise ListFormatError(file, "NUL bytes: not valid UTF-8 or Windows-1252 text (UTF-16?)", row=line)
     reader = csv.reader(io.StringIO(decode(data, file, ENCODINGS), newline=""), strict=True)
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise ListFormatError(file, f"broken CSV quoting ({exc})", row=reader.line_num) from exc
-        if not values or values == [""] or values[0].strip() == "\x1a":
+    for line, values in records(reader, file):
+        if values[0].strip() == "\x1a":  # the DOS end-of-file mark OFAC files end with
             continue
         if len(values) != len(columns):
-            raise ListFormatError(file, f"expected {len(columns)} fields, found {len(values)}", row=reader.line_num)
+            raise ListFormatError(file, f"expected {len(columns)} fields, found {len(values)}", row=line)
         row = {column: _cell(value) for column, value in zip(columns, values, strict=True)}
         if not row["ent_num"].isdigit():
-            raise ListFormatError(file, f"ent_num is not a number: {row['ent_num']!r}", reader.line_num, "ent_num")
-        yield reader.line_num, row
+            raise ListFormatError(file, f"ent_num is not a number: {row['ent_num']!r}", line, "ent_num")
+        yield line, row
 
 
 def _sdn_path(path: Path) -> Path:
