@@ -238,11 +238,12 @@ def hits_command(
                  "country": customer.country, "entry": hit.entry_key, "matched_name": hit.matched_name,
                  "score": round(hit.score, 3), "status": hit.status}
                 for hit, customer in hit_queue(session, status.value, limit)]
-    table = Table("hit", "customer", "name", "country", "list entry", "matched name", "score",
+    table = Table("hit", "customer", "name", "country", "list", "matched name", "score",
                   title=f"{len(rows)} {status.value} hits" + (" (more with --limit)" if len(rows) == limit else ""))
     for row in rows:
-        table.add_row(*(str(row[key] or "") for key in ("hit", "customer", "name", "country", "entry",
-                                                          "matched_name", "score")))
+        list_code = str(row["entry"]).split(":", 1)[0]
+        table.add_row(str(row["hit"]), str(row["customer"]), str(row["name"]), str(row["country"] or ""), list_code,
+                      str(row["matched_name"]), str(row["score"]))
     _emit(rows, output, table)
 
 

@@ -17,11 +17,13 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # A plain ADD COLUMN: rebuilding the table (batch mode) would trip SQLite's foreign keys from hits.
     # Existing customers are marked too: the first re-screen after the upgrade screens them in full.
-    with op.batch_alter_table("customers") as batch:
-        batch.add_column(sa.Column("needs_screening", sa.Boolean(), nullable=False, server_default=sa.true()))
+    op.add_column("customers", sa.Column("needs_screening", sa.Boolean(), nullable=False, server_default=sa.true()))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("customers") as batch:
-        batch.drop_column("needs_screening")
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE customers DROP COLUMN needs_screening")
+    else:
+        op.drop_column("customers", "needs_screening")
