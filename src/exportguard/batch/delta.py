@@ -56,7 +56,7 @@ class DeltaScreen:
         for customer in customers:
             try:
                 entries = self.recorded.get(customer.id, frozenset())
-                if self.changed.may_match(customer.name):
+                if self.changed.may_match(customer.name, customer.normalized):
                     entries |= {hit.party.key for hit in self._screen(self.changed, customer, None)}
                 hits = self._screen(self.full, customer, entries) if entries else []
             except ScreeningInputError:
@@ -72,6 +72,7 @@ class DeltaScreen:
             limit=RESULT_LIMIT,
             threshold=self.threshold,
             entries=entries,
+            normalized=customer.normalized,
         )
 
 

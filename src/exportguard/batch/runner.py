@@ -10,12 +10,13 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching.model import DEFAULT_THRESHOLD, Hit
+from exportguard.matching.normalize import NormalizedName
 from exportguard.matching.screener import Screener, ScreeningInputError
 
 #: Hits kept per customer: enough that a long list of near-namesakes is not cut short.
@@ -35,6 +36,8 @@ class Customer:
     name: str
     country: str | None = None
     address: str | None = None
+    #: The name as normalised when the customer was stored, if it was (see ``normalizer_fingerprint``).
+    normalized: NormalizedName | None = None
 
 
 @dataclass(frozen=True)
@@ -65,7 +68,7 @@ def screen_partition(screener: Screener, customers: Iterable[Customer],
     for customer in customers:
         try:
             hits = screener.screen(customer.name, customer.country, address=customer.address,
-                                   limit=RESULT_LIMIT, threshold=threshold)
+                                   limit=RESULT_LIMIT, threshold=threshold, normalized=customer.normalized)
         except ScreeningInputError:
             continue
         results.extend(ScreeningResult.of(customer, hit) for hit in hits)
@@ -107,15 +110,18 @@ def partitions(customers: Iterable[Customer], size: int) -> Iterator[list[Custom
 
 
 _worker_screen: PartitionScreen | None = None
+_worker_customers: Sequence[Customer] = ()
 
 
-def _init_worker(screen: PartitionScreen) -> None:
-    global _worker_screen
-    _worker_screen = screen
+def _init_worker(screen: PartitionScreen, customers: Sequence[Customer] = ()) -> None:
+    global _worker_screen, _worker_customers
+    _worker_screen, _worker_customers = screen, customers
 
 
-def _screen_in_worker(chunk: list[Customer]) -> tuple[int, list[ScreeningResult]]:
+def _screen_in_worker(part: list[Customer] | range) -> tuple[int, list[ScreeningResult]]:
+    """Screen a partition: the customers themselves, or a range of the list the worker inherited."""
     assert _worker_screen is not None
+    chunk = list(_worker_customers[part.start : part.stop]) if isinstance(part, range) else part
     return len(chunk), _worker_screen(chunk)
 
 
@@ -144,11 +150,19 @@ class LocalRunner:
         # fork shares the built screener with the workers copy-on-write instead of pickling it; frozen
         # objects are skipped by the workers' garbage collector, which would otherwise walk (and so copy)
         # every page of the parent's heap.
+        # A list is inherited the same way, and only ranges of it are sent; other iterables (a database
+        # cursor) are sent a partition at a time.
         context = multiprocessing.get_context("fork")
+        inherited: Sequence[Customer] = customers if isinstance(customers, list) else ()
+        parts: Iterable[list[Customer] | range] = (
+            (range(start, min(start + self.chunk_size, len(inherited))) for start in range(0, len(inherited),
+                                                                                            self.chunk_size))
+            if inherited else chunks
+        )
         gc.freeze()
         try:
-            with context.Pool(processes, initializer=_init_worker, initargs=(screen,)) as pool:
-                yield from _reported(pool.imap(_screen_in_worker, chunks), progress)
+            with context.Pool(processes, initializer=_init_worker, initargs=(screen, inherited)) as pool:
+                yield from _reported(pool.imap(_screen_in_worker, parts), progress)
         finally:
             gc.unfreeze()
 

@@ -7,10 +7,13 @@ word order stop mattering, abbreviations are expanded, and legal forms ("Co., Lt
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from rapidfuzz.distance import OSA
 
@@ -53,6 +56,17 @@ class NormalizedName:
     def compact(self) -> str:
         """Content tokens joined without spaces, so "Hik Vision" and "Hikvision" compare equal."""
         return "".join(self.tokens)
+
+
+def normalizer_fingerprint() -> str:
+    """Changes whenever normalisation could: a hash of its code, its word lists and pypinyin's version.
+
+    A normalised name stored with a customer is reused only under the same fingerprint.
+    """
+    digest = hashlib.sha256(importlib.metadata.version("pypinyin").encode())
+    for module in ("normalize.py", "vocabulary.py", "chinese.py"):
+        digest.update((Path(__file__).parent / module).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @lru_cache(maxsize=200_000)

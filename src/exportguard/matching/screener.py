@@ -54,20 +54,22 @@ class Screener:
         threshold: float = DEFAULT_THRESHOLD,
         lists: Collection[str] | None = None,
         entries: Collection[str] | None = None,
+        normalized: NormalizedName | None = None,
     ) -> list[Hit]:
         """Hits scoring at least ``threshold``, best first, at most one per list entry.
 
         ``lists`` (list codes) and ``entries`` (entry keys) keep only hits on those; the candidates
-        are chosen first, as without them, so a kept hit scores the same either way.
+        are chosen first, as without them, so a kept hit scores the same either way. ``normalized``
+        is the name already normalised (stored with a customer), saving that step.
         """
-        query = normalize(_checked_name(name))
+        query = normalized or normalize(_checked_name(name))
         candidates = self.index.candidates(query, MAX_CANDIDATES)
         country = _checked_country(country)
         return self._ranked(query, candidates, country, address, threshold, lists, entries)[:limit]
 
-    def may_match(self, name: str) -> bool:
+    def may_match(self, name: str, normalized: NormalizedName | None = None) -> bool:
         """True when some entry is a candidate for the name at all: the cheap test before screening."""
-        return self.index.reaches(normalize(_checked_name(name)))
+        return self.index.reaches(normalized or normalize(_checked_name(name)))
 
     def _ranked(
         self,

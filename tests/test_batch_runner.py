@@ -1,0 +1,39 @@
+"""The local runner: worker processes give what one process gives, whatever form the customers come in."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from exportguard.batch.runner import Customer, LocalRunner, ScreeningResult
+from exportguard.lists import ofac_sdn
+from exportguard.lists.model import ListSnapshot
+from exportguard.matching.normalize import normalize
+
+
+@pytest.fixture(scope="module")
+def sdn(fixtures: Path) -> ListSnapshot:
+    return ofac_sdn.load(fixtures / "ofac_sdn_2021-07")
+
+
+def _customers(snapshot: ListSnapshot) -> list[Customer]:
+    names = [party.name for party in snapshot.parties[::40]] + ["Volvo Cars AB", "Banco Nacional Cuba", "Micron"]
+    return [Customer(f"C{number}", name, "CU" if number % 4 == 0 else None) for number, name in enumerate(names)]
+
+
+def _rows(runner: LocalRunner, snapshot: ListSnapshot, customers: object) -> list[tuple[str, str, float]]:
+    results: list[ScreeningResult] = [row for rows in runner.run(snapshot, customers) for row in rows]  # type: ignore[arg-type]
+    return [(r.customer_id, r.entry_key, r.score) for r in results]
+
+
+def test_two_processes_equal_one_for_lists_generators_and_stored_normal_forms(sdn: ListSnapshot) -> None:
+    customers = _customers(sdn)
+    one = _rows(LocalRunner(processes=1, chunk_size=7), sdn, customers)
+    assert len({customer for customer, _, _ in one}) > 100  # most names find their own entry
+    two = LocalRunner(processes=2, chunk_size=7)
+    assert _rows(two, sdn, customers) == one  # a list: ranges of the inherited list
+    assert _rows(two, sdn, iter(customers)) == one  # a generator: partitions sent to the workers
+    stored = [replace(customer, normalized=normalize(customer.name)) for customer in customers]
+    assert _rows(two, sdn, stored) == one
