@@ -12,12 +12,13 @@ from exportguard.batch.runner import Customer, LocalRunner
 from exportguard.lists import ofac_sdn
 from exportguard.lists.model import ListSnapshot
 from exportguard.lists.versions import VersionRefused, diff
+from exportguard.matching.normalize import normalize, normalizer_fingerprint
 from exportguard.store import audit
 from exportguard.store.base import Base, make_engine, session_factory, transaction
 from exportguard.store.customer_store import dispose, import_customers, rescreen_customers
 from exportguard.store.list_store import current_version, record_version, versions
 from exportguard.store.migrate import import_table_modules
-from exportguard.store.monitoring import ScreeningHitRecord
+from exportguard.store.monitoring import CustomerRecord, ScreeningHitRecord
 
 RUNNER = LocalRunner(processes=1)
 
@@ -99,3 +100,26 @@ def test_loading_the_same_file_twice_makes_no_new_version(factory, snapshots) ->
         record_version(session, old, "tester")
         assert record_version(session, old, "tester").already_loaded
         assert len(versions(session)) == 1
+
+
+def test_customers_keep_their_normalised_name_until_the_normaliser_changes(factory, snapshots) -> None:  # type: ignore[no-untyped-def]
+    old, _ = snapshots
+    customers = [Customer("K-1", "Banco Nacional de Cuba"), Customer("K-2", "华为技术有限公司")]
+    with transaction(factory) as session:
+        record_version(session, old, "tester")
+        import_customers(session, customers, "tester")
+        rescreen_customers(session, "tester", RUNNER)
+    with factory() as session:
+        stored = {c.external_ref: c.normalized_name for c in session.scalars(select(CustomerRecord))}
+    assert stored["K-1"]["fingerprint"] == normalizer_fingerprint()
+    assert tuple(stored["K-2"]["tokens"]) == normalize("华为技术有限公司").tokens
+    before = {pair: hit.score for pair, hit in _hits(factory).items()}
+    with transaction(factory) as session:
+        for record in session.scalars(select(CustomerRecord)):
+            record.normalized_name = {**record.normalized_name, "fingerprint": "an older normaliser",
+                                      "tokens": ["stale"]}
+        rescreen_customers(session, "tester", RUNNER, full=True)
+    assert {pair: hit.score for pair, hit in _hits(factory).items()} == before
+    with factory() as session:
+        refreshed = [c.normalized_name for c in session.scalars(select(CustomerRecord))]
+    assert all(form["fingerprint"] == normalizer_fingerprint() and form["tokens"] != ["stale"] for form in refreshed)

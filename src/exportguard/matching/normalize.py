@@ -58,6 +58,7 @@ class NormalizedName:
         return "".join(self.tokens)
 
 
+@lru_cache(maxsize=1)
 def normalizer_fingerprint() -> str:
     """Changes whenever normalisation could: a hash of its code, its word lists and pypinyin's version.
 

@@ -14,6 +14,7 @@ from exportguard.batch.runner import Customer, LocalRunner, ScreeningResult
 from exportguard.lists.bundled import default_snapshot
 from exportguard.lists.model import COMBINED, ListSnapshot, ListVersion, Party
 from exportguard.lists.versions import content_hash, diff
+from exportguard.matching.normalize import NormalizedName, normalize, normalizer_fingerprint
 from exportguard.store import audit
 from exportguard.store.list_store import snapshot_of
 from exportguard.store.monitoring import (
@@ -60,6 +61,7 @@ def import_customers(session: Session, rows: Iterable[Customer], actor: str) -> 
             record.needs_screening = True
             updated += 1
         record.name, record.country, record.address = row.name, row.country, row.address
+        _normal_form(record)
     session.flush()
     audit.append(session, actor, "customers.imported", "customers", {"added": added, "updated": updated})
     return added, updated
@@ -108,7 +110,7 @@ def rescreen_customers(session: Session, actor: str, runner: LocalRunner | None 
         raise MonitoringError("no list version loaded: run `exportguard lists update FILE` first")
     new = combined(session, versions)
     records = list(session.scalars(select(CustomerRecord)))
-    customers = [Customer(str(r.id), r.name, r.country, r.address) for r in records]
+    customers = [Customer(str(r.id), r.name, r.country, r.address, _normal_form(r)) for r in records]
     stored = {(str(h.customer_id), h.entry_key): h for h in session.scalars(select(ScreeningHitRecord))}
     screened = _last_screened(session)
     runner = runner or LocalRunner()
@@ -133,6 +135,19 @@ def rescreen_customers(session: Session, actor: str, runner: LocalRunner | None 
         record.needs_screening = False
     audit.append(session, actor, "customers.rescreened", new.version.id, summary.counts())
     return summary
+
+
+def _normal_form(record: CustomerRecord) -> NormalizedName:
+    """The customer's name normalised, from the record while the normaliser is unchanged, else stored anew."""
+    stored = record.normalized_name or {}
+    if stored.get("fingerprint") == normalizer_fingerprint() and stored.get("original") == record.name:
+        return NormalizedName(record.name, tuple(stored["tokens"]), tuple(stored["legal_forms"]),
+                              bool(stored["cross_script"]), tuple(stored["raw_tokens"]))
+    normalized = normalize(record.name)
+    record.normalized_name = {"fingerprint": normalizer_fingerprint(), "original": record.name,
+                              "tokens": list(normalized.tokens), "legal_forms": list(normalized.legal_forms),
+                              "cross_script": normalized.cross_script, "raw_tokens": list(normalized.raw_tokens)}
+    return normalized
 
 
 def _result(hit: ScreeningHitRecord) -> ScreeningResult:

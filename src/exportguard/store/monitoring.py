@@ -57,6 +57,8 @@ class CustomerRecord(Base):
     address: Mapped[str | None] = mapped_column(Text, nullable=True)
     #: Added or changed since the last re-screen, which then screens it against every entry.
     needs_screening: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default=true())
+    #: The name as normalised, with the normaliser's fingerprint: reused while the fingerprint holds.
+    normalized_name: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class ScreeningHitRecord(Base):
