@@ -13,10 +13,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from exportguard.batch.runner import RECORD_FLOOR, RESULT_LIMIT, Customer, LocalRunner, ScreeningResult
+from exportguard.batch.runner import RECORD_FLOOR, Customer, LocalRunner, ScreeningResult, screen_customer
 from exportguard.lists.model import ListSnapshot
 from exportguard.lists.versions import ListDiff
-from exportguard.matching.model import Hit
 from exportguard.matching.screener import Screener, ScreeningInputError
 
 
@@ -57,23 +56,12 @@ class DeltaScreen:
             try:
                 entries = self.recorded.get(customer.id, frozenset())
                 if self.changed.may_match(customer.name, customer.normalized):
-                    entries |= {hit.party.key for hit in self._screen(self.changed, customer, None)}
-                hits = self._screen(self.full, customer, entries) if entries else []
+                    entries |= {hit.party.key for hit in screen_customer(self.changed, customer, self.threshold)}
+                hits = screen_customer(self.full, customer, self.threshold, entries) if entries else []
             except ScreeningInputError:
                 continue
             results.extend(ScreeningResult.of(customer, hit) for hit in hits)
         return results
-
-    def _screen(self, screener: Screener, customer: Customer, entries: frozenset[str] | None) -> list[Hit]:
-        return screener.screen(
-            customer.name,
-            customer.country,
-            address=customer.address,
-            limit=RESULT_LIMIT,
-            threshold=self.threshold,
-            entries=entries,
-            normalized=customer.normalized,
-        )
 
 
 def rescreen(
@@ -83,6 +71,7 @@ def rescreen(
     previous: Iterable[ScreeningResult],
     runner: LocalRunner | None = None,
     progress: Callable[[int], None] | None = None,
+    full: Screener | None = None,
 ) -> RescreenOutcome:
     """Results against ``new`` given the results against the version ``changes`` was computed from.
 
@@ -91,11 +80,11 @@ def rescreen(
     whole version, finds every such pair a full screen would), or when it had results before, whose
     scores the new version's word weights can move across the threshold. An unchanged entry that scored
     below the floor for a customer is taken to stay below the threshold: that is what the margin between
-    the two is for.
+    the two is for. ``full`` is a screener over ``new`` already built, if the caller has one.
     """
     previous = list(previous)
     runner = runner or LocalRunner()
-    full = Screener(new)
+    full = full or Screener(new)
     gone = {party.key for party in (*changes.changed, *changes.removed)}
     recorded: dict[str, set[str]] = defaultdict(set)
     for result in previous:

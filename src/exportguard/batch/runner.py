@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -61,14 +61,20 @@ class ScreeningResult:
         return cls(customer.id, hit.party.key, round(hit.score, 4), hit.matched_name, hit.list_version, features)
 
 
+def screen_customer(screener: Screener, customer: Customer, threshold: float,
+                    entries: Collection[str] | None = None) -> list[Hit]:
+    """One customer's hits at or above ``threshold`` (on ``entries`` only, if given), as a batch keeps them."""
+    return screener.screen(customer.name, customer.country, address=customer.address, limit=RESULT_LIMIT,
+                           threshold=threshold, entries=entries, normalized=customer.normalized)
+
+
 def screen_partition(screener: Screener, customers: Iterable[Customer],
                      threshold: float = DEFAULT_THRESHOLD) -> list[ScreeningResult]:
     """Every hit at or above ``threshold`` for each customer; unscreenable names yield no rows."""
     results: list[ScreeningResult] = []
     for customer in customers:
         try:
-            hits = screener.screen(customer.name, customer.country, address=customer.address,
-                                   limit=RESULT_LIMIT, threshold=threshold, normalized=customer.normalized)
+            hits = screen_customer(screener, customer, threshold)
         except ScreeningInputError:
             continue
         results.extend(ScreeningResult.of(customer, hit) for hit in hits)
@@ -141,11 +147,10 @@ class LocalRunner:
     def map(self, screen: PartitionScreen, customers: Iterable[Customer],
             progress: Callable[[int], None] | None = None) -> Iterator[list[ScreeningResult]]:
         """``screen`` over consecutive partitions of ``customers``, in worker processes, results in order."""
-        chunks = partitions(customers, self.chunk_size)
         processes = self.processes or os.cpu_count() or 1
         if processes == 1:
             _init_worker(screen)
-            yield from _reported(map(_screen_in_worker, chunks), progress)
+            yield from _reported(map(_screen_in_worker, partitions(customers, self.chunk_size)), progress)
             return
         # fork shares the built screener with the workers copy-on-write instead of pickling it; frozen
         # objects are skipped by the workers' garbage collector, which would otherwise walk (and so copy)
@@ -154,10 +159,10 @@ class LocalRunner:
         # cursor) are sent a partition at a time.
         context = multiprocessing.get_context("fork")
         inherited: Sequence[Customer] = customers if isinstance(customers, list) else ()
+        size = self.chunk_size
         parts: Iterable[list[Customer] | range] = (
-            (range(start, min(start + self.chunk_size, len(inherited))) for start in range(0, len(inherited),
-                                                                                            self.chunk_size))
-            if inherited else chunks
+            (range(start, min(start + size, len(inherited))) for start in range(0, len(inherited), size))
+            if inherited else partitions(customers, size)
         )
         gc.freeze()
         try:

@@ -10,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from exportguard.batch.delta import rescreen
-from exportguard.batch.runner import Customer, LocalRunner, ScreeningResult
+from exportguard.batch.runner import Customer, FullScreen, LocalRunner, ScreeningResult
 from exportguard.lists.bundled import default_snapshot
 from exportguard.lists.model import COMBINED, ListSnapshot, ListVersion, Party
 from exportguard.lists.versions import content_hash, diff
 from exportguard.matching.normalize import NormalizedName, normalize, normalizer_fingerprint
+from exportguard.matching.screener import Screener
 from exportguard.store import audit
 from exportguard.store.list_store import snapshot_of
 from exportguard.store.monitoring import (
@@ -114,8 +115,9 @@ def rescreen_customers(session: Session, actor: str, runner: LocalRunner | None 
     stored = {(str(h.customer_id), h.entry_key): h for h in session.scalars(select(ScreeningHitRecord))}
     screened = _last_screened(session)
     runner = runner or LocalRunner()
+    screen_all = FullScreen(Screener(new), runner.threshold)
     if full or not screened:
-        results = [r for rows in runner.run(new, customers, progress) for r in rows]
+        results = [r for rows in runner.map(screen_all, customers, progress) for r in rows]
         mode = "full"
     else:
         # Customers added or changed since the last re-screen have met no list yet as they now are.
@@ -123,8 +125,11 @@ def rescreen_customers(session: Session, actor: str, runner: LocalRunner | None 
         previous = [_result(hit) for hit in stored.values() if hit.status != "retired"
                     and str(hit.customer_id) not in fresh]
         known = [customer for customer in customers if customer.id not in fresh]
-        results = rescreen(new, diff(combined(session, screened), new), known, previous, runner, progress).results
-        results += [r for rows in runner.run(new, [c for c in customers if c.id in fresh], progress) for r in rows]
+        results = rescreen(new, diff(combined(session, screened), new), known, previous, runner, progress,
+                           full=screen_all.screener).results
+        unseen = [customer for customer in customers if customer.id in fresh]
+        if unseen:
+            results += [r for rows in runner.map(screen_all, unseen, progress) for r in rows]
         mode = "delta"
     summary = _apply(session, new, results, stored, len(customers))
     summary.mode = mode
@@ -226,9 +231,6 @@ def _entry_hash(session: Session, entry_key: str) -> str:
     if found is None:
         raise MonitoringError(f"entry {entry_key} is not on any list in force")
     return found
-
-
-HIT_STATUSES = ("new", "open", "cleared", "retired")
 
 
 def hit_queue(session: Session, status: str = "new", limit: int = 100,

@@ -21,6 +21,7 @@ from exportguard.lists.bundled import native_names_for
 from exportguard.matching.screener import Screener, default_screener
 from exportguard.store.base import database_url, make_engine, session_factory
 from exportguard.store.customer_store import combined, in_force
+from exportguard.store.monitoring import ListVersionRecord
 
 REFRESH_SECONDS = 30.0
 
@@ -44,26 +45,27 @@ class ListsInForce:
             return self._screener
         with self._lock:
             with self._sessions() as session:
-                versions = _versions_in_force(session)
+                records = _records_in_force(session)
+                versions = tuple(sorted(record.id for record in records))
                 if self._screener is None or versions != self._versions:
-                    self._screener = _build(session, versions)
+                    self._screener = _build(session, records)
                     self._versions = versions
             self._checked_at = self._clock()
             return self._screener
 
 
-def _versions_in_force(session: Session) -> tuple[str, ...]:
+def _records_in_force(session: Session) -> list[ListVersionRecord]:
     try:
-        return tuple(sorted(version.id for version in in_force(session)))
+        return in_force(session)
     except (OperationalError, ProgrammingError):  # no schema yet: nothing has been loaded
         session.rollback()
-        return ()
+        return []
 
 
-def _build(session: Session, versions: tuple[str, ...]) -> Screener:
-    if not versions:
+def _build(session: Session, records: list[ListVersionRecord]) -> Screener:
+    if not records:
         return default_screener()
-    snapshot = combined(session, in_force(session))
+    snapshot = combined(session, records)
     return Screener(snapshot, native_names_for(snapshot))
 
 
