@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from rapidfuzz.distance import OSA, Indel, Levenshtein
 
-from exportguard.matching.index import NameIndex
+from exportguard.matching.index import MIN_FUZZY_LENGTH, NameIndex
 from exportguard.matching.normalize import NormalizedName
 from exportguard.matching.vocabulary import GENERIC_WORDS, PLACE_WORDS
 
@@ -24,8 +24,7 @@ PLACE_FACTOR = 0.5
 TOKEN_MATCH = 0.82
 SHORT_WORD_PENALTY = 1.25
 COMPACT_LENGTH_SLACK = 2
-#: Words shorter than this match only exactly; longer ones may differ in length by at most MAX_LENGTH_GAP.
-FUZZY_MIN_LENGTH = 4
+#: Words of MIN_FUZZY_LENGTH or more letters may differ in length by at most this and still match.
 MAX_LENGTH_GAP = 2
 
 
@@ -35,7 +34,7 @@ def token_similarity(a: str, b: str) -> float:
     if a == b:
         return 1.0
     shorter = min(len(a), len(b))
-    if shorter < FUZZY_MIN_LENGTH or abs(len(a) - len(b)) > MAX_LENGTH_GAP:
+    if shorter < MIN_FUZZY_LENGTH or abs(len(a) - len(b)) > MAX_LENGTH_GAP:
         return 0.0
     allowed = 1 if shorter <= 7 else 2 if shorter <= 11 else 3
     distance = OSA.distance(a, b, score_cutoff=allowed)
@@ -125,7 +124,7 @@ class Aligner:
         self._by_length: dict[int, list[int]] = {}
         for position, (token, raw) in enumerate(self._words):
             self._equal[token].append(position)
-            if len(token) >= FUZZY_MIN_LENGTH:
+            if len(token) >= MIN_FUZZY_LENGTH:
                 self._of_length[len(token)].append(position)
             if raw != token:
                 self._rewritten.append(position)
@@ -177,7 +176,7 @@ class Aligner:
 
     def _near_in_length(self, length: int) -> list[int]:
         positions = set(self._rewritten)
-        if length >= FUZZY_MIN_LENGTH:
+        if length >= MIN_FUZZY_LENGTH:
             for near in range(length - MAX_LENGTH_GAP, length + MAX_LENGTH_GAP + 1):
                 positions.update(self._of_length.get(near, ()))
         return sorted(positions)

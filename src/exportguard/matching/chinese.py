@@ -151,12 +151,12 @@ _SEGMENTS = sorted({*GLOSSARY, *PLACES}, key=len, reverse=True)
 _LONGEST = max(len(segment) for segment in _SEGMENTS)
 
 
+_CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
+
+
 def is_cjk(char: str) -> bool:
     """True for a CJK unified ideograph."""
-    return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
-
-
-_CJK = re.compile("[\u3400-\u4dbf\u4e00-\u9fff]")
+    return _CJK.match(char) is not None
 
 
 def has_cjk(text: str) -> bool:

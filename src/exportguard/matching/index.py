@@ -25,7 +25,8 @@ _PARENTHETICAL = re.compile(r"\(([^()]{2,60})\)")
 _AFFILIATE = re.compile(r"\.?\s*Affiliated Entity:\s*", re.IGNORECASE)
 #: A token in more than this share of names is too common to retrieve candidates by.
 _MAX_POSTING_SHARE = 0.02
-_MIN_FUZZY_LENGTH = 4
+#: Words shorter than this are matched only exactly, in retrieval and in scoring.
+MIN_FUZZY_LENGTH = 4
 #: Customer files repeat their words, so neighbours are remembered; the memo is emptied when full.
 _SIMILAR_MEMO_SIZE = 200_000
 #: Weight of a word no list name contains: telling, but often a typo of a common word.
@@ -195,7 +196,7 @@ class NameIndex:
 
     def _retrieves(self, token: str) -> bool:
         similar = self.similar_tokens(token)
-        return token in self._joined or any(s in self._postings and not self._is_common(s) for s in similar)
+        return token in self._joined or any(not self._is_common(s) for s in similar)
 
     def _containing_all(self, tokens: tuple[str, ...]) -> list[int]:
         """Names holding every query word: how a query of only common words still finds its exact entry."""
@@ -223,7 +224,7 @@ class NameIndex:
 
     def _one_edit_neighbours(self, token: str) -> set[str]:
         similar = {token} if token in self._postings else set()
-        if len(token) < _MIN_FUZZY_LENGTH:
+        if len(token) < MIN_FUZZY_LENGTH:
             return similar
         similar.update(self._by_deletion.get(token, ()))
         for shorter in deletions(token):
@@ -245,7 +246,7 @@ def _idf_weights(document_frequency: Counter[str], documents: int) -> dict[str, 
 def _deletion_map(postings: dict[str, list[int]]) -> dict[str, list[str]]:
     by_deletion: dict[str, list[str]] = defaultdict(list)
     for token in postings:
-        if len(token) >= _MIN_FUZZY_LENGTH:
+        if len(token) >= MIN_FUZZY_LENGTH:
             for shorter in deletions(token):
                 by_deletion[shorter].append(token)
     return dict(by_deletion)

@@ -112,10 +112,8 @@ def _split_legal_forms(words: list[str]) -> tuple[list[str], list[str]]:
 
 def _legal_form_at(words: list[str], position: int) -> tuple[int, str] | None:
     """Length and canonical form of the legal form starting at ``position``, if one does."""
-    if words[position] not in _LEGAL_FIRST_WORDS:
-        misspelt = _misspelt_legal_word(words[position])
-        return (1, LEGAL_FORMS[misspelt]) if misspelt else None
-    for length in range(min(_LONGEST_FORM, len(words) - position), 0, -1):
+    longest = min(_LONGEST_FORM, len(words) - position) if words[position] in _LEGAL_FIRST_WORDS else 0
+    for length in range(longest, 0, -1):
         phrase = " ".join(words[position : position + length])
         if phrase not in LEGAL_FORMS:
             continue
