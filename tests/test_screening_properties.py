@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from exportguard.lists.bundled import default_snapshot
 from exportguard.lists.model import ListSnapshot
+from exportguard.matching.alignment import Aligner, word_similarity_bound
 from exportguard.matching.normalize import normalize
 from exportguard.matching.screener import Screener
 
@@ -64,8 +65,33 @@ NAME_WORDS = sorted({word for party in default_snapshot().parties[:300] for word
     st.lists(st.sampled_from(NAME_WORDS), min_size=1, max_size=5).map(" ".join),
     st.text(alphabet="abcdefghiklmnorstu ", min_size=1, max_size=30).filter(str.strip),
 ))
-def test_reaches_is_exactly_whether_there_are_candidates(text: str) -> None:
-    """The delta re-screen's cheap test agrees with candidate retrieval, on a list and on a part indexed like it."""
+def test_reached_is_exactly_the_candidates_before_the_cap(text: str) -> None:
+    """The delta re-screen's word-by-word retrieval agrees with candidate retrieval, on a list and on a part
+    indexed like it, asked twice (the second time from memory)."""
     query = normalize(text)
     for index in (SMALL.index, PART.index):
-        assert index.reaches(query) == bool(index.candidates(query, 1))
+        everything = set(index.candidates(query, len(index.variants)))
+        assert index.reached(query) == everything
+        assert index.reached(query) == everything
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(
+    st.lists(st.sampled_from(NAME_WORDS), min_size=1, max_size=5).map(" ".join),
+    st.text(alphabet="abcdefghiklmnorstu ", min_size=1, max_size=30).filter(str.strip),
+), st.floats(0.0, 1.0))
+def test_the_cheap_test_never_rules_out_a_hit(text: str, threshold: float) -> None:
+    """may_hit's upper bound is never below a score the screen gives, so a delta re-screen misses nothing."""
+    for screener in (SMALL, PART):
+        if screener.screen(text, threshold=threshold, limit=1):
+            assert screener.may_hit(text, threshold)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(NAME_WORDS), min_size=1, max_size=6).map(" ".join))
+def test_the_word_similarity_bound_holds_for_every_candidate(text: str) -> None:
+    query = normalize(text)
+    aligner = Aligner(query, PART.index)
+    for variant_id in PART.index.candidates(query, len(PART.index.variants)):
+        actual = aligner.align(PART.index.variants[variant_id].normalized).word_similarity
+        assert actual <= word_similarity_bound(query, variant_id, PART.index) + 1e-9

@@ -55,7 +55,7 @@ class DeltaScreen:
         for customer in customers:
             try:
                 entries = self.recorded.get(customer.id, frozenset())
-                if self.changed.may_match(customer.name, customer.normalized):
+                if self.changed.may_hit(customer.name, self.threshold, customer.normalized):
                     entries |= {hit.party.key for hit in screen_customer(self.changed, customer, self.threshold)}
                 hits = screen_customer(self.full, customer, self.threshold, entries) if entries else []
             except ScreeningInputError:

@@ -26,6 +26,8 @@ SHORT_WORD_PENALTY = 1.25
 COMPACT_LENGTH_SLACK = 2
 #: Words of MIN_FUZZY_LENGTH or more letters may differ in length by at most this and still match.
 MAX_LENGTH_GAP = 2
+#: Resemblances remembered per index for the word-similarity bound; the memo is emptied when full.
+_RESEMBLED_MEMO_SIZE = 1_000_000
 
 
 @lru_cache(maxsize=1 << 20)
@@ -45,6 +47,14 @@ def token_similarity(a: str, b: str) -> float:
     swapped = len(a) == len(b) and Levenshtein.distance(a, b) == 2 * distance
     penalty = SHORT_WORD_PENALTY if shorter <= 6 and not swapped else 1.0
     return 1.0 - penalty * distance / max(len(a), len(b))
+
+
+def word_pair_similarity(token: str, token_raw: str, word: str, raw: str) -> float:
+    """Two words' similarity, also as written where normalisation rewrote either (a transliteration)."""
+    similarity = token_similarity(token, word)
+    if token_raw != token or raw != word:
+        similarity = max(similarity, token_similarity(token_raw, raw))
+    return similarity
 
 
 class WordFacts(NamedTuple):
@@ -157,10 +167,7 @@ class Aligner:
         """(position, similarity) of each query word the listed word resembles at all, in query order."""
         links = []
         for position in self._worth_comparing(word, raw):
-            token, token_raw = self._words[position]
-            similarity = token_similarity(token, word)
-            if token_raw != token or raw != word:
-                similarity = max(similarity, token_similarity(token_raw, raw))
+            similarity = word_pair_similarity(*self._words[position], word, raw)
             if similarity > 0:
                 links.append((position, similarity))
         return tuple(links)
@@ -201,3 +208,47 @@ def _side(tokens: tuple[str, ...], partners: list[Partner], index: NameIndex) ->
             all_matched = False
         has_distinctive = has_distinctive or facts.distinctive
     return SideAlignment(matched, total, distinctive, all_matched, has_distinctive)
+
+
+def word_similarity_bound(query: NormalizedName, variant_id: int, index: NameIndex) -> float:
+    """An upper bound of the word similarity of the query with an indexed name, from which words resemble
+    at all; the resemblances are remembered across queries, so a customer file sharing words is cheap.
+
+    A word with no partner counts its weight in full and nothing matched, as in the alignment; a word with
+    one counts at most its weight (or, unseen in the lists, the heaviest weight it could borrow), matched
+    in full. The bound is that ratio, which only grows with what is counted as matched.
+    """
+    name = index.variants[variant_id].normalized
+    facts = [word_facts(index, word) for word in name.tokens]
+    partnered: set[int] = set()
+    matched = unmatched = 0.0
+    for token, raw in zip(query.tokens, query.raw_tokens, strict=True):
+        positions = _resembled(index, token, raw, variant_id)
+        own = word_facts(index, token)
+        if not positions:
+            unmatched += own.weight
+            continue
+        partnered.update(positions)
+        matched += own.weight if own.known else max(facts[position].weight for position in positions)
+    for position, word in enumerate(facts):
+        if position not in partnered:
+            unmatched += word.weight
+        else:
+            matched += word.weight if word.known else 1.0
+    total = matched + unmatched
+    return matched / total if total else 0.0
+
+
+def _resembled(index: NameIndex, token: str, raw: str, variant_id: int) -> tuple[int, ...]:
+    key = (token, raw, variant_id)
+    positions = index.resembled.get(key)
+    if positions is None:
+        if len(index.resembled) >= _RESEMBLED_MEMO_SIZE:
+            index.resembled.clear()
+        name = index.variants[variant_id].normalized
+        positions = index.resembled[key] = tuple(
+            position
+            for position, pair in enumerate(zip(name.tokens, name.raw_tokens, strict=True))
+            if word_pair_similarity(token, raw, *pair) > 0
+        )
+    return positions

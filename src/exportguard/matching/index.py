@@ -110,6 +110,9 @@ class NameIndex:
         #: Memo of alignment.word_facts, which the scorer asks for on every comparison.
         self.word_facts: dict[str, WordFacts] = {}
         self._similar: dict[str, frozenset[str]] = {}
+        self._retrieved: dict[str, tuple[bool, frozenset[int]]] = {}
+        #: Memo of which words of an indexed name a query word resembles (alignment.word_similarity_bound).
+        self.resembled: dict[tuple[str, str, int], tuple[int, ...]] = {}
         document_frequency: Counter[str] = Counter()
         for variant_id, variant in enumerate(self.variants):
             tokens = frozenset(variant.normalized.tokens)
@@ -163,9 +166,7 @@ class NameIndex:
                 evidence[variant_id] += weight
             if self.is_distinctive(token):
                 reached |= found
-        for joined in (*_joined_pairs(query.tokens), query.compact):
-            reached.update(self._postings.get(joined, ()))
-            reached.update(self._compact.get(joined, ()))
+        reached.update(self._joined_up(query))
         if not any(self.is_distinctive(token) for token in query.tokens):
             reached.update(self._containing_all(query.tokens))
         size = len(set(query.tokens))
@@ -181,22 +182,41 @@ class NameIndex:
         )
         return [variant_id for *_, variant_id in ranked[:limit]]
 
-    def reaches(self, query: NormalizedName) -> bool:
-        """True when :meth:`candidates` would find any name for the query, found without collecting them."""
+    def reached(self, query: NormalizedName) -> set[int]:
+        """Every variant :meth:`candidates` ranks for the query, unranked and uncapped, remembered word by
+        word: for asking a small index (of changed entries) about many queries."""
+        reached: set[int] = set()
         distinctive = False
         for token in query.tokens:
-            if self.is_distinctive(token):
-                distinctive = True
-                if not self._is_common(token) and self._retrieves(token):
-                    return True
-        for joined in (*_joined_pairs(query.tokens), query.compact):
-            if joined in self._postings or joined in self._compact:
-                return True
-        return not distinctive and bool(self._containing_all(query.tokens))
+            token_distinctive, found = self._retrieved_by(token)
+            distinctive = distinctive or token_distinctive
+            reached.update(found)
+        reached.update(self._joined_up(query))
+        if not distinctive:
+            reached.update(self._containing_all(query.tokens))
+        return reached
 
-    def _retrieves(self, token: str) -> bool:
-        similar = self.similar_tokens(token)
-        return token in self._joined or any(not self._is_common(s) for s in similar)
+    def _retrieved_by(self, token: str) -> tuple[bool, frozenset[int]]:
+        """Whether the word is distinctive, and the variants it retrieves on its own if so."""
+        retrieved = self._retrieved.get(token)
+        if retrieved is None:
+            if len(self._retrieved) >= _SIMILAR_MEMO_SIZE:
+                self._retrieved.clear()
+            distinctive = self.is_distinctive(token)
+            found = self._matching_variants(token) if distinctive and not self._is_common(token) else ()
+            retrieved = self._retrieved[token] = (distinctive, frozenset(found))
+        return retrieved
+
+    def _joined_up(self, query: NormalizedName) -> list[int]:
+        """Variants spelling the query's neighbouring words, or all of it, as one word ("Hua Wei")."""
+        found: list[int] = []
+        postings, compact = self._postings, self._compact
+        for joined in (*_joined_pairs(query.tokens), query.compact):
+            if joined in postings:
+                found += postings[joined]
+            if joined in compact:
+                found += compact[joined]
+        return found
 
     def _containing_all(self, tokens: tuple[str, ...]) -> list[int]:
         """Names holding every query word: how a query of only common words still finds its exact entry."""

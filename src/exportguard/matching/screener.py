@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching import features
-from exportguard.matching.alignment import Aligner, Alignment
+from exportguard.matching.alignment import Aligner, Alignment, compact_similarity, word_similarity_bound
 from exportguard.matching.index import NameIndex, NameVariant
 from exportguard.matching.model import DEFAULT_THRESHOLD, Feature, Hit
 from exportguard.matching.normalize import NormalizedName, normalize
@@ -67,9 +67,17 @@ class Screener:
         country = _checked_country(country)
         return self._ranked(query, candidates, country, address, threshold, lists, entries)[:limit]
 
-    def may_match(self, name: str, normalized: NormalizedName | None = None) -> bool:
-        """True when some entry is a candidate for the name at all: the cheap test before screening."""
-        return self.index.reaches(normalized or normalize(_checked_name(name)))
+    def may_hit(self, name: str, threshold: float, normalized: NormalizedName | None = None) -> bool:
+        """False when no entry can score ``threshold`` for the name: none is a candidate, or an upper bound
+        of every candidate's score is below it. The cheap test before screening many names against a
+        small index (candidates are found word by word, remembered)."""
+        query = normalized or normalize(_checked_name(name))
+        return any(self._bound(query, variant_id) >= threshold for variant_id in self.index.reached(query))
+
+    def _bound(self, query: NormalizedName, variant_id: int) -> float:
+        name = self.index.variants[variant_id].normalized
+        similarity = max(word_similarity_bound(query, variant_id, self.index), compact_similarity(query, name))
+        return similarity + MAX_BONUS
 
     def _ranked(
         self,
