@@ -1,8 +1,9 @@
 """Delta re-screening: after a list change, screen customers only against the entries that changed.
 
 The added and modified entries are indexed on their own, and that small index tells, cheaply, which
-customers a change reaches; only those, and the customers with results before, are screened again,
-keeping only hits on the changed entries and on the entries they had results on. Results on removed
+customers a change can reach with a score at the record floor (an upper bound, before any alignment);
+only those, and the customers with results before, are screened again, keeping only hits on the
+changed entries and on the entries they had results on. Results on removed
 or modified entries are dropped. The screening itself is the full new version's, word rarities and
 candidate choice included, so a delta hit scores exactly as a full re-screen would.
 """
@@ -38,7 +39,8 @@ def delta_screener(new: ListSnapshot, changes: ListDiff, full: Screener | None =
 
 @dataclass(frozen=True)
 class DeltaScreen:
-    """A customer is screened in full only when it scores on a changed entry or had results before.
+    """A customer is screened in full only when it scores on a changed entry or had results before;
+    it is scored on the changed entries only when an upper bound of its score there reaches the threshold.
 
     The full screen then keeps only hits on those entries, so every score, and which candidates are
     considered at all, is what a full re-screen gives.
