@@ -34,6 +34,10 @@ MUST_FIND = [
     ("iFLYTEK", None, "iFLYTEK", "EL"),
     ("Megvii Technology", None, "Megvii", "EL"),
     ("Chengdu Haiguang Integrated Circuit", None, "Chengdu Haiguang Integrated Circuit", "EL"),
+    # Legal forms written as dotted initials are legal forms, not three one-letter words.
+    ("AGROROZKVIT S.R.L.", None, "AGROROZKVIT LLC", "SDN"),
+    ("Adam Trading and Investment L.L.C.", None, "ADAM TRADING AND INVESTMENT LLC", "SDN"),
+    ("Adam Trading and Investment s.r.o.", None, "ADAM TRADING AND INVESTMENT LLC", "SDN"),
 ]
 
 MUST_NOT_HIT = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -95,3 +96,23 @@ def test_the_word_similarity_bound_holds_for_every_candidate(text: str) -> None:
     for variant_id in PART.index.candidates(query, len(PART.index.variants)):
         actual = aligner.align(PART.index.variants[variant_id].normalized).word_similarity
         assert actual <= word_similarity_bound(query, variant_id, PART.index) + 1e-9
+
+
+@pytest.mark.parametrize(("name", "tokens", "legal_forms"), [
+    ("Foo S.R.L.", ("foo",), ("srl",)),
+    ("Foo S. r. l.", ("foo",), ("srl",)),
+    ("Foo L.L.C. Trading", ("foo", "trade"), ("llc",)),
+    ("Foo spol. s r.o.", ("foo",), ("sro",)),
+    ("Foo G.m.b.H.", ("foo",), ("gmbh",)),
+    ("O.O.O. Foo", ("foo",), ("llc",)),
+    ("Foo S.A.R.L.", ("foo",), ("sarl",)),
+    ("Foo S.p.A.", ("foo",), ("spa",)),
+    ("Foo S.A. de C.V.", ("foo",), ("sa",)),
+    # Two initials, or initials spelling no legal form, stay words (a person's initials).
+    ("A.G. Industries", ("g", "industry"), ()),
+    ("A.B.C. Trading", ("b", "c", "trade"), ()),
+])  # fmt: skip
+def test_initials_spelling_a_legal_form_are_that_form(name: str, tokens: tuple[str, ...],
+                                                      legal_forms: tuple[str, ...]) -> None:
+    normalized = normalize(name)
+    assert (normalized.tokens, normalized.legal_forms) == (tokens, legal_forms)

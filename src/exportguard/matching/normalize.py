@@ -39,6 +39,7 @@ _ALSO_AT_START = _ONLY_AT_END - {"co", "private", "est", "n v", "b v", "s a"}
 _LONG_LEGAL_WORDS = ("limited", "corporation", "incorporated", "company", "aktiengesellschaft", "gesellschaft")
 _LONGEST_FORM = max(len(form.split()) for form in LEGAL_FORMS)
 _LEGAL_FIRST_WORDS = frozenset(form.split()[0] for form in LEGAL_FORMS)
+_LONGEST_INITIALS = max(len(form) for form in LEGAL_FORMS if " " not in form)
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,7 @@ def normalize(name: str) -> NormalizedName:
     chinese = has_cjk(text)
     cross_script = chinese or _CYRILLIC_CHAR.search(text) is not None
     text = fold(romanize(text) if chinese else text)
-    words = [word for word in text.split() if word]
+    words = _joined_initials([word for word in text.split() if word])
     tokens, legal = _split_legal_forms(words)
     raw = tuple(token for token in tokens if token not in _STOPWORDS)
     return NormalizedName(name, tuple(_fold_word(token) for token in raw), tuple(legal), cross_script, raw)
@@ -93,6 +94,23 @@ def fold(text: str) -> str:
         text = "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char))
     text = text.replace("&", " and ").replace("'", "").replace("’", "")
     return _PUNCTUATION.sub(" ", text)
+
+
+def _joined_initials(words: list[str]) -> list[str]:
+    """Three or more initials spelling a legal form ("S.R.L.", "L.L.C.", "G.m.b.H.") are read as that form;
+    two initials are as often a person's, and the two-letter forms that are written so ("S.A.", "B.V.")
+    are listed spaced, where their place in the name is checked."""
+    joined: list[str] = []
+    for word in words:
+        joined.append(word)
+        if len(word) != 1:
+            continue
+        for start in range(max(0, len(joined) - _LONGEST_INITIALS), len(joined) - 2):
+            initials = joined[start:]
+            if all(len(initial) == 1 for initial in initials) and "".join(initials) in LEGAL_FORMS:
+                joined[start:] = ["".join(initials)]
+                break
+    return joined
 
 
 def _split_legal_forms(words: list[str]) -> tuple[list[str], list[str]]:

@@ -90,6 +90,18 @@ LEGAL_FORMS: dict[str, str] = {
     "limited liability partnership": "llp",
     "private": "ltd",
     "public joint stock company": "jsc",
+    "sro": "sro",
+    "spol sro": "sro",
+    "kft": "kft",
+    "zrt": "zrt",
+    "doo": "doo",
+    "ood": "ood",
+    "eood": "ood",
+    "ltda": "ltda",
+    "pty": "pty",
+    "oyj": "oyj",
+    "bvba": "bvba",
+    "sprl": "sprl",
 }
 
 #: Abbreviations and inflections folded onto one spelling, applied to both sides alike.
