@@ -92,6 +92,9 @@ def test_first_run_screens_the_example_customers_against_the_bundled_list(databa
     assert {"C-1002", "C-1004"} <= flagged  # Huawei Device; Huawei Technologies in Chinese script
     assert not flagged & {"C-1001", "C-1013", "C-1015"}  # Micron, Google, Apple
     assert all(row["score"] >= 0.8 and row["status"] == "new" for row in queue)
+    # The Entity List names Huawei Device once per address: the queue tells those entries apart.
+    device = [row for row in queue if row["customer"] == "C-1002" and row["matched_name"] == "Huawei Device Co., Ltd."]
+    assert len(device) > 1 and len({row["listed_address"] for row in device}) == len(device)
 
 
 def test_added_and_renamed_customers_are_screened_without_a_list_change(database: Path, fixtures: Path) -> None:

@@ -36,6 +36,11 @@ def test_versions_customers_hits_and_disposition(api: Api, sessions: sessionmake
     assert {(hit["entry_key"].split(":")[0], hit["matched_name"]) for hit in new_hits} == {
         ("EL", "Fazal Rahim Farid"), ("SDN", "RAHIM, Fazal")}
     listed_hit = next(hit for hit in new_hits if hit["entry_key"].startswith("EL:"))
+    # Each hit carries its entry, from the loaded version or, for the SDN, the bundled CSL standing in.
+    assert {(hit["entry"]["list"], hit["entry"]["name"]) for hit in new_hits} == {
+        ("EL", "Fazal Rahim Farid"), ("SDN", "RAHIM, Fazal")}
+    assert all(hit["entry"]["countries"] == ["AF"] for hit in new_hits)
+    assert "Kabul" in listed_hit["entry"]["addresses"][0]
     body = {"verdict": "false_positive", "reason": "Different person: date of birth differs"}
     path = f"/hits/{listed_hit['id']}/disposition"
     assert api.client.post(path, json=body, headers=api.keys["ann"]).status_code == 403

@@ -234,16 +234,20 @@ def hits_command(
     from exportguard.store.customer_store import hit_queue
 
     with _sessions(database_url)() as session:
-        rows = [{"hit": hit.id, "customer": customer.external_ref, "name": customer.name,
-                 "country": customer.country, "entry": hit.entry_key, "matched_name": hit.matched_name,
-                 "score": round(hit.score, 3), "status": hit.status}
-                for hit, customer in hit_queue(session, status.value, limit)]
-    table = Table("hit", "customer", "name", "country", "list", "matched name", "score",
-                  title=f"{len(rows)} {status.value} hits" + (" (more with --limit)" if len(rows) == limit else ""))
-    for row in rows:
-        list_code = str(row["entry"]).split(":", 1)[0]
-        table.add_row(str(row["hit"]), str(row["customer"]), str(row["name"]), str(row["country"] or ""), list_code,
-                      str(row["matched_name"]), str(row["score"]))
+        queue = hit_queue(session, status.value, limit)
+    table = Table("hit", "customer", "name", "country", "list", "matched name", "listed at", "score",
+                  title=f"{len(queue)} {status.value} hits" + (" (more with --limit)" if len(queue) == limit else ""))
+    rows = []
+    for q in queue:
+        address = q.entry.addresses[0] if q.entry and q.entry.addresses else None
+        countries = list(q.entry.countries) if q.entry else []
+        rows.append({"hit": q.hit.id, "customer": q.customer.external_ref, "name": q.customer.name,
+                     "country": q.customer.country, "entry": q.hit.entry_key, "matched_name": q.hit.matched_name,
+                     "listed_address": address, "listed_countries": countries,
+                     "score": round(q.hit.score, 3), "status": q.hit.status})
+        table.add_row(str(q.hit.id), q.customer.external_ref, q.customer.name, q.customer.country or "",
+                      q.hit.entry_key.split(":", 1)[0], q.hit.matched_name, address or ", ".join(countries),
+                      str(round(q.hit.score, 3)))
     _emit(rows, output, table)
 
 

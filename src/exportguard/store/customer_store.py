@@ -17,7 +17,7 @@ from exportguard.lists.versions import content_hash, diff
 from exportguard.matching.normalize import NormalizedName, normalize, normalizer_fingerprint
 from exportguard.matching.screener import Screener
 from exportguard.store import audit
-from exportguard.store.list_store import snapshot_of
+from exportguard.store.list_store import party_from_json, snapshot_of
 from exportguard.store.monitoring import (
     VERDICTS,
     CustomerRecord,
@@ -233,11 +233,45 @@ def _entry_hash(session: Session, entry_key: str) -> str:
     return found
 
 
-def hit_queue(session: Session, status: str = "new", limit: int = 100,
-              offset: int = 0) -> list[tuple[ScreeningHitRecord, CustomerRecord]]:
-    """Hits in one status with their customers, best score first: the review queue."""
+@dataclass(frozen=True)
+class QueuedHit:
+    """A hit to review, with its customer and the listed entry as last loaded (None if never stored)."""
+
+    hit: ScreeningHitRecord
+    customer: CustomerRecord
+    entry: Party | None
+
+
+def hit_queue(session: Session, status: str = "new", limit: int = 100, offset: int = 0) -> list[QueuedHit]:
+    """Hits in one status with their customers and listed entries, best score first: the review queue.
+
+    Several entries can carry the same name (the Entity List lists a company once per address), so
+    a reviewer needs the entry itself, not only the name that matched.
+    """
     query = (select(ScreeningHitRecord, CustomerRecord)
              .join(CustomerRecord, CustomerRecord.id == ScreeningHitRecord.customer_id)
              .where(ScreeningHitRecord.status == status)
              .order_by(ScreeningHitRecord.score.desc(), ScreeningHitRecord.id).limit(limit).offset(offset))
-    return [(hit, customer) for hit, customer in session.execute(query)]
+    rows = list(session.execute(query))
+    entries = listed_entries(session, {hit.entry_key for hit, _customer in rows})
+    return [QueuedHit(hit, customer, entries.get(hit.entry_key)) for hit, customer in rows]
+
+
+#: Entry keys looked up per query, well under every database's limit of bound parameters.
+_KEYS_PER_QUERY = 500
+
+
+def listed_entries(session: Session, keys: Iterable[str]) -> dict[str, Party]:
+    """Each entry as most recently loaded, by entry key; for a list never loaded, as in the bundled CSL
+    (which stands in for it among the lists in force)."""
+    wanted = sorted(set(keys))
+    entries: dict[str, Party] = {}
+    for start in range(0, len(wanted), _KEYS_PER_QUERY):
+        query = (select(ListEntryRecord.entry_key, ListEntryRecord.party)
+                 .where(ListEntryRecord.entry_key.in_(wanted[start:start + _KEYS_PER_QUERY]))
+                 .order_by(ListEntryRecord.id))
+        entries.update((key, party_from_json(data)) for key, data in session.execute(query))
+    missing = set(wanted) - entries.keys()
+    if missing:
+        entries.update((party.key, party) for party in default_snapshot().parties if party.key in missing)
+    return entries

@@ -13,6 +13,7 @@ from exportguard.api.auth import Caller, ReadSession, Reviewer, Sessions
 from exportguard.api.errors import ApiError
 from exportguard.api.limits import PRINTABLE
 from exportguard.api.schemas import RecordId, Strict
+from exportguard.lists.model import Party
 from exportguard.lists.versions import diff
 from exportguard.store.customer_store import MonitoringError, dispose, hit_queue
 from exportguard.store.list_store import snapshot_of, versions
@@ -65,7 +66,8 @@ def hits(
     _caller: Caller, session: ReadSession, status: Literal["new", "open", "cleared", "retired"] = "new",
     limit: Page = 100, offset: Offset = 0,
 ) -> list[dict[str, Any]]:
-    return [_hit_view(hit) for hit, _customer in hit_queue(session, status, limit, offset)]
+    return [{**_hit_view(queued.hit), "entry": _entry_view(queued.entry)}
+            for queued in hit_queue(session, status, limit, offset)]
 
 
 @router.post("/hits/{hit_id}/disposition", summary="Clear or confirm a hit (reviewer role); audited")
@@ -81,3 +83,10 @@ def _hit_view(hit: ScreeningHitRecord) -> dict[str, Any]:
     return {"id": hit.id, "customer_id": hit.customer_id, "entry_key": hit.entry_key, "score": hit.score,
             "matched_name": hit.matched_name, "list_version": hit.list_version, "status": hit.status,
             "features": hit.features.splitlines(), "updated_at": hit.updated_at}
+
+
+def _entry_view(entry: Party | None) -> dict[str, Any] | None:
+    if entry is None:
+        return None
+    return {"list": entry.list_code, "name": entry.name, "addresses": list(entry.addresses),
+            "countries": list(entry.countries)}
