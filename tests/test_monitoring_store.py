@@ -18,7 +18,7 @@ from exportguard.store.base import Base, make_engine, session_factory, transacti
 from exportguard.store.customer_store import dispose, import_customers, rescreen_customers
 from exportguard.store.list_store import current_version, record_version, versions
 from exportguard.store.migrate import import_table_modules
-from exportguard.store.monitoring import CustomerRecord, ScreeningHitRecord
+from exportguard.store.monitoring import CustomerRecord, ListVersionRecord, ScreeningHitRecord
 
 RUNNER = LocalRunner(processes=1)
 
@@ -123,3 +123,18 @@ def test_customers_keep_their_normalised_name_until_the_normaliser_changes(facto
     with factory() as session:
         refreshed = [c.normalized_name for c in session.scalars(select(CustomerRecord))]
     assert all(form["fingerprint"] == normalizer_fingerprint() and form["tokens"] != ["stale"] for form in refreshed)
+
+
+def test_a_new_matching_engine_rescreens_everyone_once(factory, snapshots) -> None:  # type: ignore[no-untyped-def]
+    """Results scored by another engine are not comparable, so the delta would carry its mistakes forward."""
+    old, _new = snapshots
+    with transaction(factory) as session:
+        record_version(session, old, "tester")
+        import_customers(session, [Customer("K-1", old.parties[0].name)], "tester")
+        assert rescreen_customers(session, "tester", RUNNER).reason == "first re-screen"
+        assert rescreen_customers(session, "tester", RUNNER).mode == "delta"
+        for version in session.scalars(select(ListVersionRecord)):
+            version.screened_with = "an older engine"
+        upgraded = rescreen_customers(session, "tester", RUNNER)
+        assert (upgraded.mode, upgraded.reason) == ("full", "the matching engine changed since the last re-screen")
+        assert rescreen_customers(session, "tester", RUNNER).mode == "delta"

@@ -274,6 +274,6 @@ def rescreen_command(
             errors.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from exc
     counts = summary.counts()
-    table = Table("version", "mode", "customers", "new hits", "retired", "changed entry")
+    table = Table("version", "mode", "customers", "new hits", "retired", "changed entry", caption=summary.reason)
     table.add_row(*(str(counts[key]) for key in ("version", "mode", "customers", "new", "retired", "changed")))
     _emit(counts, output, table)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
+from pathlib import Path
 
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching import features
@@ -167,6 +170,16 @@ def _checked_country(country: str | None) -> str | None:
     if not _COUNTRY.match(country):
         raise ScreeningInputError(f"country must be an ISO 3166 alpha-2 code such as CN, got {country!r}")
     return country.upper()
+
+
+@lru_cache(maxsize=1)
+def matcher_fingerprint() -> str:
+    """Changes whenever a screening result could: a hash of the matching code, its word lists and
+    pypinyin's version. Stored results computed under another fingerprint are not comparable."""
+    digest = hashlib.sha256(importlib.metadata.version("pypinyin").encode())
+    for module in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(module.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 @lru_cache(maxsize=1)

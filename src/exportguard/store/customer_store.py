@@ -15,7 +15,7 @@ from exportguard.lists.bundled import default_snapshot
 from exportguard.lists.model import COMBINED, ListSnapshot, ListVersion, Party
 from exportguard.lists.versions import content_hash, diff
 from exportguard.matching.normalize import NormalizedName, normalize, normalizer_fingerprint
-from exportguard.matching.screener import Screener
+from exportguard.matching.screener import Screener, matcher_fingerprint
 from exportguard.store import audit
 from exportguard.store.list_store import party_from_json, snapshot_of
 from exportguard.store.monitoring import (
@@ -42,9 +42,11 @@ class RescreenSummary:
     retired: list[int] = field(default_factory=list)
     changed: list[int] = field(default_factory=list)
     mode: str = "full"
+    #: Why the re-screen was full, or that only list changes were screened.
+    reason: str = ""
 
     def counts(self) -> dict[str, object]:
-        return {"version": self.version, "mode": self.mode, "customers": self.customers,
+        return {"version": self.version, "mode": self.mode, "reason": self.reason, "customers": self.customers,
                 "new": len(self.new), "retired": len(self.retired), "changed": len(self.changed)}
 
 
@@ -116,10 +118,12 @@ def rescreen_customers(session: Session, actor: str, runner: LocalRunner | None 
     screened = _last_screened(session)
     runner = runner or LocalRunner()
     screen_all = FullScreen(Screener(new), runner.threshold)
-    if full or not screened:
+    reason = _full_rescreen_reason(screened, full)
+    if reason:
         results = [r for rows in runner.map(screen_all, customers, progress) for r in rows]
         mode = "full"
     else:
+        reason = "list changes since the last re-screen, and customers added or changed"
         # Customers added or changed since the last re-screen have met no list yet as they now are.
         fresh = {str(r.id) for r in records if r.needs_screening}
         previous = [_result(hit) for hit in stored.values() if hit.status != "retired"
@@ -132,14 +136,26 @@ def rescreen_customers(session: Session, actor: str, runner: LocalRunner | None 
             results += [r for rows in runner.map(screen_all, unseen, progress) for r in rows]
         mode = "delta"
     summary = _apply(session, new, results, stored, len(customers))
-    summary.mode = mode
+    summary.mode, summary.reason = mode, reason
     now = datetime.now(UTC)
     for version in versions:
-        version.screened_at = now
+        version.screened_at, version.screened_with = now, matcher_fingerprint()
     for record in records:
         record.needs_screening = False
     audit.append(session, actor, "customers.rescreened", new.version.id, summary.counts())
     return summary
+
+
+def _full_rescreen_reason(screened: list[ListVersionRecord], asked: bool) -> str:
+    """Why every customer must meet every entry this time, or "" when list changes are enough."""
+    if asked:
+        return "--full asked for"
+    if not screened:
+        return "first re-screen"
+    if any(version.screened_with != matcher_fingerprint() for version in screened):
+        # A new matching engine can score any pair differently, not only pairs with changed entries.
+        return "the matching engine changed since the last re-screen"
+    return ""
 
 
 def _normal_form(record: CustomerRecord) -> NormalizedName:

@@ -29,6 +29,8 @@ class ListVersionRecord(Base):
     current: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     #: Set when customers were last re-screened with this version in force.
     screened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: The matching engine (``matcher_fingerprint``) of that re-screen.
+    screened_with: Mapped[str | None] = mapped_column(String(16), nullable=True)
     previous_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
 
 
