@@ -1,4 +1,5 @@
-"""List diffs, the drop guard, and delta re-screening equal to a full re-screen on the real 2019->2021 SDN change."""
+"""List diffs, the drop guard, and delta re-screening equal to a full re-screen on real SDN changes (2019->2021,
+2021->2024) and on a CSL change."""
 
 from __future__ import annotations
 
@@ -98,6 +99,14 @@ def test_delta_rescreen_equals_full_rescreen_small(sdn_pair) -> None:  # type: i
 @pytest.mark.slow
 def test_delta_rescreen_equals_full_rescreen_thousands(sdn_pair) -> None:  # type: ignore[no-untyped-def]
     _delta_equals_full(*sdn_pair, count=4000)
+
+
+@pytest.mark.slow
+def test_delta_rescreen_equals_full_across_the_2021_to_2024_sdn_change(fixtures: Path) -> None:
+    """Thousands of entries added (Russia 2022), hundreds removed and modified: sdn.csv of 2021-08-20 and 2024-05-03."""
+    old, new = (ofac_sdn.load(fixtures / f"ofac_sdn_{day}") for day in ("2021-08-20", "2024-05-03"))
+    assert diff(old, new).summary() == {"added": 6758, "removed": 879, "modified": 752}
+    _delta_equals_full(old, new, count=2000)
 
 
 @pytest.mark.slow
