@@ -3,9 +3,9 @@
 The added and modified entries are indexed on their own, and that small index tells, cheaply, which
 customers a change can reach with a score at the record floor (an upper bound, before any alignment);
 only those, and the customers with results before, are screened again, keeping only hits on the
-changed entries and on the entries they had results on. Results on removed
-or modified entries are dropped. The screening itself is the full new version's, word rarities and
-candidate choice included, so a delta hit scores exactly as a full re-screen would.
+changed entries and on the entries they had results on. Results on removed or modified entries are
+dropped. The screening itself is the full new version's, word rarities and candidate choice included,
+so a delta hit scores exactly as a full re-screen would.
 """
 
 from __future__ import annotations
