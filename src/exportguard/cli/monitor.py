@@ -257,7 +257,9 @@ def rescreen_command(
     processes: Annotated[int, typer.Option(min=0, help="Worker processes (0 = all cores).")] = 0,
     database_url: DatabaseUrl = None, actor: Actor = None, output: OutputFormat = Format.table,
 ) -> None:
-    """Re-screen stored customers against the lists in force: only list changes, unless --full."""
+    """Re-screen stored customers against the lists in force: only list changes and customers added or
+    changed since the last run, unless --full. The first run, and the first after an upgrade of the
+    matching engine, screen everyone in full; the summary says which it was and why."""
     from exportguard.batch.runner import LocalRunner
     from exportguard.store.base import transaction
     from exportguard.store.customer_store import MonitoringError, rescreen_customers
