@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pytest
@@ -19,6 +19,8 @@ from exportguard.store.base import make_engine, session_factory
 from exportguard.store.migrate import upgrade
 from exportguard.store.users import deactivate_user
 from exportguard.web import dispositions, session
+from exportguard.web.batch_jobs import Customer, Job
+from exportguard.web.batch_pages import JOBS
 from exportguard.web.templating import highlight_match
 from exportguard.web.timeline import tgl_timeline
 
@@ -135,3 +137,27 @@ def test_static_files_are_whitelisted(client: TestClient) -> None:
     assert client.get("/console/static/console.css").status_code == 200
     assert client.get("/console/static/..%2Fsession.py").status_code == 404
 
+
+
+@dataclass
+class _JobFinishingWhileRendered(Job):
+    """A batch whose screening thread finishes just after the page has asked whether it has."""
+
+    asked: int = 0
+
+    @property
+    def finished(self) -> bool:
+        self.asked += 1
+        return self.asked > 1
+
+
+def test_a_batch_finishing_during_the_page_shows_progress_not_an_empty_queue(client: TestClient,
+                                                                            database: tuple) -> None:
+    """The page shows what it decided on: progress (which then reloads), never the queue built from no rows."""
+    sign_in(client, database[1], "reviewer")
+    job = _JobFinishingWhileRendered("racing-job", "reviewer1", "customers.csv", [Customer(2, "Huawei Device", "CN")])
+    JOBS._jobs[job.id] = job  # registered directly: JOBS.start would screen it in a thread
+    page = client.get(f"/console/batch/{job.id}")
+    assert page.status_code == 200
+    assert 'data-progress-url="/console/batch/racing-job/progress"' in page.text
+    assert "open hits match the filters" not in page.text

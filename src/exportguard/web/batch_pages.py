@@ -65,12 +65,14 @@ def queue(request: Request, job_id: str, min_score: Annotated[float, Query(ge=0,
     user = session.require(request)
     job = _job(job_id)
     filters: dict[str, Any] = {"min_score": min_score, "list_code": list_code.upper(), "country": country.upper()}
+    # Decided once: the job finishes in another thread, and a page that showed the progress bar while
+    # rendering the finished queue (from no rows) would show an empty queue and never refresh.
     if not job.finished:
-        return render(request, "batch_queue.html", user, job=job, filters=filters, rows=[])
+        return render(request, "batch_queue.html", user, job=job, finished=False, filters=filters, rows=[])
     with request.app.state.sessions() as db:
         rows = [row for row in _open_rows(db, job) if _matches(row, **filters)]
     lists = sorted({hit.party.list_code for hits in job.hits.values() for hit in hits})
-    return render(request, "batch_queue.html", user, job=job, rows=rows, filters=filters, lists=lists,
+    return render(request, "batch_queue.html", user, job=job, finished=True, rows=rows, filters=filters, lists=lists,
                   decisions=dispositions.DECISIONS, back=urlencode(filters))
 
 
