@@ -11,6 +11,7 @@ import hashlib
 import importlib.metadata
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -65,8 +66,13 @@ def normalizer_fingerprint() -> str:
 
     A normalised name stored with a customer is reused only under the same fingerprint.
     """
+    return code_fingerprint(("normalize.py", "vocabulary.py", "chinese.py"))
+
+
+def code_fingerprint(modules: Iterable[str]) -> str:
+    """A hash of these modules of the matching package and of pypinyin's version, which they depend on."""
     digest = hashlib.sha256(importlib.metadata.version("pypinyin").encode())
-    for module in ("normalize.py", "vocabulary.py", "chinese.py"):
+    for module in modules:
         digest.update((Path(__file__).parent / module).read_bytes())
     return digest.hexdigest()[:16]
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import importlib.metadata
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
@@ -14,7 +12,7 @@ from exportguard.matching import features
 from exportguard.matching.alignment import Aligner, Alignment, compact_similarity, word_similarity_bound
 from exportguard.matching.index import NameIndex, NameVariant
 from exportguard.matching.model import DEFAULT_THRESHOLD, Feature, Hit
-from exportguard.matching.normalize import NormalizedName, normalize
+from exportguard.matching.normalize import NormalizedName, code_fingerprint, normalize
 
 MAX_NAME_LENGTH = 500
 MAX_CANDIDATES = 80
@@ -176,10 +174,7 @@ def _checked_country(country: str | None) -> str | None:
 def matcher_fingerprint() -> str:
     """Changes whenever a screening result could: a hash of the matching code, its word lists and
     pypinyin's version. Stored results computed under another fingerprint are not comparable."""
-    digest = hashlib.sha256(importlib.metadata.version("pypinyin").encode())
-    for module in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(module.read_bytes())
-    return digest.hexdigest()[:16]
+    return code_fingerprint(sorted(module.name for module in Path(__file__).parent.glob("*.py")))
 
 
 @lru_cache(maxsize=1)
