@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -281,12 +282,14 @@ def listed_entries(session: Session, keys: Iterable[str]) -> dict[str, Party]:
     """Each entry as most recently loaded, by entry key; for a list never loaded, as in the bundled CSL
     (which stands in for it among the lists in force)."""
     wanted = sorted(set(keys))
-    entries: dict[str, Party] = {}
+    latest: dict[str, dict[str, Any]] = {}
     for start in range(0, len(wanted), _KEYS_PER_QUERY):
         query = (select(ListEntryRecord.entry_key, ListEntryRecord.party)
                  .where(ListEntryRecord.entry_key.in_(wanted[start:start + _KEYS_PER_QUERY]))
                  .order_by(ListEntryRecord.id))
-        entries.update((key, party_from_json(data)) for key, data in session.execute(query))
+        # Rows come oldest load first, so the latest load of an entry is the one kept.
+        latest.update((key, data) for key, data in session.execute(query))
+    entries = {key: party_from_json(data) for key, data in latest.items()}
     missing = set(wanted) - entries.keys()
     if missing:
         entries.update((party.key, party) for party in default_snapshot().parties if party.key in missing)
