@@ -118,10 +118,17 @@ def test_tgl_versions_cover_2019_05_20_through_2020_08_13_without_gaps() -> None
     assert [v.id for v in data.tgl_versions] == [f"TGL-{n}" for n in range(1, 7)]
 
 
-def test_china_chart_row_matches_the_spec() -> None:
-    expected = "CB1 CB2 CB3 NP1 NP2 NS1 NS2 MT1 RS1 RS2 CC1 CC3".split()
-    assert load().chart_row("CN") == frozenset(expected)
-    assert load().chart_row("HK") is None
+def test_china_chart_row_and_hong_kong_by_date() -> None:
+    expected = frozenset("CB1 CB2 CB3 NP1 NP2 NS1 NS2 MT1 RS1 RS2 CC1 CC3".split())
+    assert load().chart_row("CN", date(2019, 11, 10)).marks == expected
+    assert load().chart_row("HK", date(2020, 12, 22)).marks is None  # its own row, not in the data
+    assert load().chart_row("HK", date(2020, 12, 23)).marks == expected  # China's row (85 FR 83765)
+
+
+def test_aukus_rows_before_and_after_2024_04_19() -> None:
+    for country in ("AU", "GB"):
+        assert {"NS1", "MT1", "RS1"} <= load().chart_row(country, date(2024, 4, 18)).marks  # type: ignore[operator]
+        assert load().chart_row(country, date(2024, 4, 19)).marks == frozenset({"CB1"})
 
 
 def test_public_determine_uses_the_bundled_lists() -> None:

@@ -1,4 +1,4 @@
-"""Review-policy strings of the 2022 Entity List read into structured policies (ear-spec.md section 2.4)."""
+"""Review-policy strings of the 2022 Entity List read into structured policies (docs/regulations.md, "Entity List")."""
 
 from __future__ import annotations
 

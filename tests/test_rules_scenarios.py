@@ -1,4 +1,4 @@
-"""Table-driven determinations from the regulations and the 2019-2020 timeline (ear-spec.md sections 3-6)."""
+"""Table-driven determinations from the regulations and the 2019-2020 timeline (docs/regulations.md)."""
 
 from __future__ import annotations
 
@@ -70,7 +70,13 @@ CASES = [
     Case("tgl1-consumer-device-not-handset", handset("2019-06-01", device_kind="consumer_device"), LR, POD),
     Case(
         "tgl1-5g-standards",
-        shipment("2019-06-15", HUAWEI, end_use={"activity": "standards_development"}, evidence=EXPORTER_CERT),
+        shipment(
+            "2019-06-15",
+            HUAWEI,
+            items=[item(item_type="technology")],
+            end_use={"activity": "standards_development"},
+            evidence=EXPORTER_CERT,
+        ),
         AG,
     ),
     Case(
@@ -98,7 +104,13 @@ CASES = [
     Case("tgl-day-after-expiry", handset("2020-08-14"), LR, POD, (TGL_FLAG,)),
     Case(
         "tgl-cybersecurity-research",
-        shipment("2019-10-01", HUAWEI, end_use={"activity": "cybersecurity_research"}, evidence=HUAWEI_CERT),
+        shipment(
+            "2019-10-01",
+            HUAWEI,
+            items=[item(item_type="technology")],
+            end_use={"activity": "cybersecurity_research"},
+            evidence=HUAWEI_CERT,
+        ),
         AG,
     ),
     # Country Chart (738.4) for a non-listed Chinese buyer
@@ -142,7 +154,7 @@ CASES = [
     ),
     Case(
         "hong-kong-has-no-chart-row",
-        shipment("2019-11-10", party("Example HK Ltd", country="HK"), destination="HK"),
+        shipment("2019-11-10", party("Example HK Ltd", country="HK"), items=[item("3A991")], destination="HK"),
         INDETERMINATE,
     ),
     Case(
@@ -231,7 +243,9 @@ CASES = [
     ),
     Case(
         "cyber-authorization-after-tgl",
-        shipment("2020-09-01", HUAWEI, end_use={"activity": "cybersecurity_research"}),
+        shipment(
+            "2020-09-01", HUAWEI, items=[item(item_type="technology")], end_use={"activity": "cybersecurity_research"}
+        ),
         AG,
         None,
         (("R8-CYBER", Kind.AUTHORIZATION),),
@@ -251,7 +265,7 @@ CASES = [
     Case("de-minimis-syria-below-10", foreign(8, "SY", party("Example Damascus Co", country="SY")), NOT_SUBJECT),
     Case(
         "de-minimis-unknown-content",
-        shipment("2019-11-10", BUYER, items=[item("3A991", foreign_made=True)]),
+        shipment("2019-11-10", BUYER, items=[item("3A991", foreign_made=True)], type="reexport"),
         INDETERMINATE,
     ),
     Case(
@@ -299,7 +313,12 @@ CASES = [
         POD,
     ),
     Case("red-flag", shipment("2019-11-10", BUYER, red_flags=["buyer declined to state end use"]), PROHIBITED),
-    Case("military-end-use-knowledge", shipment("2019-11-10", BUYER, knowledge=["military_end_use"]), LR, POD),
+    Case(
+        "military-end-use-knowledge",
+        shipment("2019-11-10", BUYER, items=[item("3A991", tags=["744-supp2"])], knowledge=["military_end_use"]),
+        LR,
+        POD,
+    ),
     Case(
         "huawei-as-forwarder-is-a-flag",
         shipment("2019-11-10", BUYER, party("Huawei Technologies Co., Ltd.", "forwarder")),
@@ -323,7 +342,7 @@ CASES = [
     Case(
         "date-before-rule-data", shipment("2018-06-01", BUYER), INDETERMINATE, None, (("R0-COVERAGE", Kind.UNRESOLVED),)
     ),
-    Case("date-after-rule-data", shipment("2021-03-01", BUYER), INDETERMINATE),
+    Case("date-after-lists", shipment("2022-06-01", BUYER), INDETERMINATE, None, (("R0-COVERAGE", Kind.UNRESOLVED),)),
     Case(
         "eccn-not-in-rule-data",
         shipment("2019-11-10", BUYER, items=[item("3A090")]),

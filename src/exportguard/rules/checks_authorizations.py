@@ -28,14 +28,27 @@ def huawei_temporary_general_license(ctx: Context) -> Iterator[Finding]:
             when = "expired on 2020-08-13" if ctx.as_of > TGL_END else "was not yet in force"
             yield _about(match, f"the Huawei TGL {when}; it does not cover {ctx.as_of}")
             continue
-        problems = tgl.unmet_conditions(version, ctx.data, ctx.transaction, match.action)
+        problems = tgl.unmet_conditions(version, ctx.data, ctx.transaction, match.action, ctx.as_of)
+        failed = [problem for problem in problems if not isinstance(problem, tgl.Unknown)]
+        if failed:
+            yield _about(match, f"{version.id} ({version.rule}) does not cover this transaction: {'; '.join(failed)}")
+            continue
         if problems:
-            yield _about(match, f"{version.id} ({version.rule}) does not cover this transaction: {'; '.join(problems)}")
+            reason = f"whether {version.id} ({version.rule}) covers this transaction is open: {'; '.join(problems)}"
+            yield Finding(Kind.UNRESOLVED, reason, party=_who(match), entry=match.entry.key, uncertain=True,
+                          uncertain_reason=problems[0])  # fmt: skip
+            continue
+        eligible = _of_item_types(ctx, requirements, tgl.item_types(version, ctx.data, ctx.transaction))
+        if not eligible:
+            yield _about(
+                match,
+                f"{version.id} ({version.rule}): this category covers only technology (information), not these items",
+            )
             continue
         window = (version.valid_from, version.valid_through)
         caveats = tgl.caveats(version, ctx.data, match.action)
         covered_by = f"{version.id} ({version.rule}) covers the activity, valid {window[0]} through {window[1]}"
-        yield _lift(match, requirements, covered_by, window=window, uncertain_reason=caveats)
+        yield _lift(match, eligible, covered_by, window=window, uncertain_reason=caveats)
 
 
 @check("R8-SAVINGS", step=8.1)
@@ -70,15 +83,22 @@ def standards_carve_out(ctx: Context) -> Iterator[Finding]:
 
 @check("R8-CYBER", step=8.3)
 def cybersecurity_authorization(ctx: Context) -> Iterator[Finding]:
-    """From 2020-08-17 exports to Huawei entities for cybersecurity research and vulnerability disclosure are authorized [85 FR 51596]."""
+    """From 2020-08-17 the disclosure to Huawei entities of information about security vulnerabilities, for ongoing security research, is authorized; goods and software are not [85 FR 51596]."""
     rule = ctx.data.dated["cybersecurity_authorization"]
     if ctx.as_of < rule["effective"] or ctx.transaction.end_use.activity != rule["activity"]:
         return
     for entry, requirements in _entity_list_requirements(ctx).items():
         match = _match_for(ctx, entry)
-        if match is not None and match.action is not None and match.action.id in rule["covers"]:
-            reason = f"cybersecurity research and vulnerability disclosure ({rule['rule']})"
-            yield _lift(match, requirements, reason, uncertain_reason=rule["uncertain_reason"])
+        if match is None or match.action is None or match.action.id not in rule["covers"]:
+            continue
+        eligible = _of_item_types(ctx, requirements, tuple(rule["item_types"]))
+        if eligible:
+            reason = f"disclosure of security-vulnerability information for cybersecurity research ({rule['rule']})"
+            yield _lift(match, eligible, reason, uncertain_reason=rule["uncertain_reason"])
+        else:
+            yield _about(
+                match, f"{rule['rule']} authorizes only the disclosure of information (technology), not these items"
+            )
 
 
 @check("R9-LE", step=9)
@@ -113,6 +133,15 @@ def _match_for(ctx: Context, entry: str) -> ListMatch | None:
     return next((m for m in ctx.matches if m.entry.key == entry and m.in_force), None)
 
 
+def _of_item_types(ctx: Context, requirements: list[Finding], types: tuple[str, ...] | None) -> list[Finding]:
+    """The requirements whose item is of one of ``types`` (all of them when ``types`` is ``None``)."""
+    if types is None:
+        return requirements
+    return [
+        f for f in requirements if f.item_index is not None and ctx.transaction.items[f.item_index].item_type in types
+    ]
+
+
 def _at_only_technology(ctx: Context, index: int | None) -> bool:
     if index is None:
         return False
@@ -122,8 +151,12 @@ def _at_only_technology(ctx: Context, index: int | None) -> bool:
     return item.eccn == "EAR99" or ctx.data.eccns["eccns"].get(item.eccn[:5], {}).get("columns") == ["AT1"]
 
 
+def _who(match: ListMatch) -> str:
+    return f"{match.party.name} ({match.party.role})"
+
+
 def _about(match: ListMatch, reason: str) -> Finding:
-    return Finding(Kind.FLAG, reason, party=f"{match.party.name} ({match.party.role})", entry=match.entry.key)
+    return Finding(Kind.FLAG, reason, party=_who(match), entry=match.entry.key)
 
 
 def _lift(

@@ -17,15 +17,11 @@ FOUR_ROLE_TEXT_FROM = date(2020, 8, 17)
 _ALL_ITEMS = ("for all items subject to the ear", "for any item subject to the ear")
 _CONSEQUENTIAL = ("DPL", "EL", "MEU", "SDN")
 _END_USE_SECTIONS = {
-    "military_end_use": ("15 CFR 744.21", Policy.PRESUMPTION_OF_DENIAL),
     "nuclear_end_use": ("15 CFR 744.2", Policy.SEE_SECTION),
     "missile_end_use": ("15 CFR 744.3", Policy.SEE_SECTION),
     "cbw_end_use": ("15 CFR 744.4", Policy.SEE_SECTION),
 }
-_END_USE_SCOPE = {
-    "military_end_use": "744.21 reaches only items in Supp. No. 2 to part 744 (for China in 2019: military end use only); "
-    "item scope not evaluated.",
-}
+SUPP_2_TAG = "744-supp2"
 
 
 @check("R2-GP4", step=2)
@@ -60,14 +56,41 @@ def military_end_user(ctx: Context) -> Iterator[Finding]:
         for index, item in ctx.subject_items():
             if item.eccn == "EAR99":
                 continue
-            kind = Kind.REQUIREMENT if "744-supp2" in item.tags else Kind.UNRESOLVED
+            kind = Kind.REQUIREMENT if SUPP_2_TAG in item.tags else Kind.UNRESOLVED
             reason = f"{match.describe()}; decide whether {item.eccn} is listed in Supp. No. 2 to part 744"
             if kind is Kind.REQUIREMENT:
                 reason = f"{match.describe()}; {item.eccn} is listed in Supp. No. 2 to part 744"
             yield _party_finding(
                 kind, reason, match, item=item.label, item_index=index, applied_policy=Policy.PRESUMPTION_OF_DENIAL,
-                license_exceptions_allowed=False,
+                license_exceptions_allowed=False, only_adds_requirements=kind is Kind.UNRESOLVED,
             )  # fmt: skip
+
+
+@check("R6-MIL", step=6.1)
+def military_end_use_or_user(ctx: Context) -> Iterator[Finding]:
+    """Knowledge of a military end use, or of a military end user, needs a license for items in Supp. No. 2 to part 744 only in the destinations 744.21 names on the date; end users in China only from 2020-06-29 [15 CFR 744.21(a); 85 FR 23459]."""
+    rule = ctx.data.dated["military_end_use"]
+    end_use = "military_end_use" in ctx.transaction.knowledge
+    end_users = [p for p in ctx.transaction.parties if p.military_end_user and p.role in LICENSING_ROLES]
+    if not end_use and not end_users:
+        return
+    destination = ctx.transaction.destination
+    covered = rule["destinations"].get(destination)
+    if covered is None:
+        if ctx.as_of > rule["destinations_known_through"]:
+            yield Finding(Kind.UNRESOLVED, f"744.21 on {ctx.as_of} for {destination}: {rule['later_reason'].strip()}",
+                          only_adds_requirements=True)  # fmt: skip
+        else:
+            yield Finding(Kind.CLEAR, f"744.21 does not name {destination} on {ctx.as_of} (China, Russia, Venezuela)")
+        return
+    grounds = (["military end use"] if end_use and ctx.as_of >= covered["end_use_from"] else []) + [
+        f"military end user {p.name!r}" for p in end_users if ctx.as_of >= covered["end_user_from"]
+    ]
+    if not grounds:
+        reason = f"744.21 reaches military end users in {destination} only from {covered['end_user_from']} ({rule['expansion_rule']})"
+        yield Finding(Kind.CLEAR, reason)
+        return
+    yield from _supp_2_items(ctx, rule, " and ".join(grounds))
 
 
 @check("R6-SDN", step=6.3)
@@ -96,27 +119,35 @@ def unverified_party(ctx: Context) -> Iterator[Finding]:
 
 @check("R6-REVIEW", step=6.8)
 def unresolved_matches(ctx: Context) -> Iterator[Finding]:
-    """A fuzzy list match below the strong band must be resolved by an analyst before the party is cleared [Supp. No. 3 to 15 CFR part 732 (Know Your Customer)]."""
-    decided = {(m.party, m.entry.list_code) for m in ctx.matches if m.in_force and m.strong}
+    """A fuzzy list match below the strong band must be resolved by an analyst before the party is cleared; a party already identified as another listed entity is flagged instead [Supp. No. 3 to 15 CFR part 732 (Know Your Customer)]."""
+    decided = {(id(m.party), m.entry.list_code) for m in ctx.matches if m.in_force and m.strong}
+    identified = _identities(ctx)
     for match in _best_per_party([m for m in ctx.matches if m.in_force and not m.strong]):
         list_code = match.entry.list_code
-        if (match.party, list_code) in decided or list_code not in _CONSEQUENTIAL:
+        if (id(match.party), list_code) in decided or list_code not in _CONSEQUENTIAL:
             continue
         if list_code in ("EL", "MEU") and match.party.role not in LICENSING_ROLES:
             continue
-        yield _party_finding(Kind.UNRESOLVED, f"{match.describe()}: confirm or clear this match", match)
+        identity = identified.get(id(match.party))
+        if identity is not None and not (identity & _names(match)):
+            reason = f"{match.describe()}: a different entity from the one this party is identified as; review it"
+            yield _party_finding(Kind.FLAG, reason, match)
+            continue
+        yield _party_finding(Kind.UNRESOLVED, f"{match.describe()}: confirm or clear this match", match,
+                             only_adds_requirements=list_code in ("EL", "MEU"))  # fmt: skip
 
 
 @check("R6-END-USE", step=6.6)
 def prohibited_end_use(ctx: Context) -> Iterator[Finding]:
-    """Knowledge of a military, nuclear, missile or chemical/biological weapons end use creates a license requirement [15 CFR 736.2(b)(5); 744.2-744.4; 744.21]."""
+    """Knowledge of a nuclear, missile or chemical/biological weapons end use creates a license requirement [15 CFR 736.2(b)(5); 744.2-744.4]."""
     for flag in ctx.transaction.knowledge:
+        if flag not in _END_USE_SECTIONS:
+            continue
         section, review = _END_USE_SECTIONS[flag]
-        scope = _END_USE_SCOPE.get(flag, "")
         yield Finding(
             Kind.REQUIREMENT, f"the exporter knows of a {flag.replace('_', ' ')} ({section})",
             review_policy=ReviewPolicy(review, refers_to=(section,)), applied_policy=review,
-            license_exceptions_allowed=False, uncertain=bool(scope), uncertain_reason=scope,
+            license_exceptions_allowed=False,
         )  # fmt: skip
 
 
@@ -125,6 +156,40 @@ def red_flags(ctx: Context) -> Iterator[Finding]:
     """Do not proceed while red flags about the transaction are unresolved [15 CFR 736.2(b)(10); Supp. No. 3 to part 732]."""
     for flag in ctx.transaction.red_flags:
         yield Finding(Kind.PROHIBITION, f"unresolved red flag: {flag}", license_exceptions_allowed=False)
+
+
+def _supp_2_items(ctx: Context, rule: dict, grounds: str) -> Iterator[Finding]:
+    """744.21's requirement, item by item: EAR99 is never in Supp. No. 2; other items as the exporter tags them."""
+    caveat = rule["uncertain_reason"].strip() if ctx.transaction.destination != "CN" else ""
+    for index, item in ctx.subject_items():
+        if item.eccn == "EAR99":
+            yield Finding(Kind.CLEAR, f"{grounds}: EAR99 items are not in Supp. No. 2 to part 744", item=item.label,
+                          item_index=index)  # fmt: skip
+        elif SUPP_2_TAG in item.tags:
+            review = ReviewPolicy(Policy.PRESUMPTION_OF_DENIAL, refers_to=(rule["section"],))
+            yield Finding(
+                Kind.REQUIREMENT, f"{grounds}: {item.eccn} is listed in Supp. No. 2 to part 744", item=item.label,
+                item_index=index, review_policy=review, applied_policy=Policy.PRESUMPTION_OF_DENIAL,
+                license_exceptions_allowed=False, uncertain=bool(caveat), uncertain_reason=caveat,
+            )  # fmt: skip
+        else:
+            reason = (
+                f"{grounds}: decide whether {item.eccn} is listed in Supp. No. 2 to part 744 (tag it {SUPP_2_TAG!r})"
+            )
+            yield Finding(Kind.UNRESOLVED, reason, item=item.label, item_index=index, only_adds_requirements=True)
+
+
+def _identities(ctx: Context) -> dict[int, set[str]]:
+    """The names of the entries each party is strongly identified with, by party."""
+    found: dict[int, set[str]] = {}
+    for match in ctx.matches:
+        if match.in_force and match.strong:
+            found.setdefault(id(match.party), set()).update(_names(match))
+    return found
+
+
+def _names(match: ListMatch) -> set[str]:
+    return {" ".join(name.lower().split()) for name in match.entry.all_names}
 
 
 def _entity_list_requirements(ctx: Context, match: ListMatch) -> Iterator[Finding]:

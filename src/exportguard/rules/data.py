@@ -36,6 +36,7 @@ class LedgerAction:
     tgl_cutoff: date | None
     tgl_cutoff_uncertain: str
     uncertain_reason: str
+    tgl_cutoff_unknown_through: date | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,17 @@ class TglVersion:
 
     def in_force(self, day: date) -> bool:
         return self.valid_from <= day <= self.valid_through
+
+
+@dataclass(frozen=True)
+class ChartRow:
+    """The Country Chart row in force for a destination on a date: its X marks (``None`` when the row then
+    in force is not in the data), the rule that makes it so, and why it is uncertain."""
+
+    destination: str
+    marks: frozenset[str] | None
+    source: str = ""
+    uncertain_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,14 +90,37 @@ class RuleData:
         in_force = [version for version in self.tgl_versions if version.in_force(day)]
         return max(in_force, key=lambda version: version.valid_from) if in_force else None
 
-    def chart_row(self, country: str) -> frozenset[str] | None:
-        row = self.chart["rows"].get(country)
-        return None if row is None else frozenset(row.split())
+    def chart_row(self, country: str, day: date) -> ChartRow:
+        """The row in force on ``day``: today's row, unwound through every documented change after ``day``."""
+        alias = self.chart["aliases"].get(country)
+        if alias is not None and day >= alias["from"]:
+            row = self.chart_row(alias["row_of"], day)
+            return ChartRow(country, row.marks, f"{country} governed by the {alias['row_of']} row ({alias['rule']})",
+                            row.uncertain_reason)  # fmt: skip
+        marks: str | None = self.chart["rows"].get(country)
+        source, uncertain = "", []
+        for change in self.chart["history"]:
+            if day >= change["effective"]:
+                continue
+            if country in change.get("before", {}):
+                marks, source = change["before"][country], f"row in force before {change['rule']}"
+            if country in change.get("strict_before", ()):
+                uncertain.append(change["uncertain_reason"].strip())
+        parsed = None if marks is None else frozenset(marks.split())
+        return ChartRow(country, parsed, source, " ".join(uncertain))
+
+    def in_country_group(self, country: str | None, group: str, day: date) -> bool:
+        """Whether ``country`` is in Country Group ``group`` (e.g. ``E1``) on ``day``."""
+        members = self.dated["country_groups"].get(group, ())
+        return any(m["country"] == country and day <= m.get("until", date.max) for m in members)
 
     @property
-    def coverage(self) -> tuple[date, date]:
-        window = self.dated["coverage"]
-        return window["from"], window["through"]
+    def coverage_from(self) -> date:
+        return self.dated["coverage"]["from"]
+
+    @property
+    def exact_through(self) -> date:
+        return self.dated["coverage"]["exact_through"]
 
 
 def _read(name: str) -> tuple[dict[str, Any], str]:
@@ -110,6 +145,7 @@ def _action(row: dict[str, Any]) -> LedgerAction:
         tgl_cutoff=row.get("tgl_cutoff"),
         tgl_cutoff_uncertain=row.get("tgl_cutoff_uncertain", ""),
         uncertain_reason=row.get("uncertain_reason", "") if row.get("uncertain") else "",
+        tgl_cutoff_unknown_through=row.get("tgl_cutoff_unknown_through"),
     )
 
 

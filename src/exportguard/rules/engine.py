@@ -14,7 +14,7 @@ from exportguard.rules.parties import PartyMatcher, default_matcher, match_parti
 from exportguard.rules.registry import CHECKS, Check, Context
 from exportguard.rules.transaction import Transaction, TransactionError
 
-ENGINE_VERSION = "rules-1"
+ENGINE_VERSION = "rules-2"
 
 
 def determine(
@@ -54,15 +54,19 @@ def replay(record: Mapping[str, Any], *, matcher: PartyMatcher | None = None) ->
 
 
 def aggregate(findings: list[Finding], item_count: int, not_subject_count: int) -> Status:
-    """The most severe status the findings support (ear-spec.md section 0.2)."""
+    """The most severe status the findings support. An open question outranks every answer short of a
+    prohibition, unless its answer could only add a requirement and one is already open: then the license
+    is required whatever the answer (docs/determination.md, "What it decides")."""
     kinds = {finding.kind for finding in findings}
     if Kind.PROHIBITION in kinds:
         return Status.PROHIBITED
-    if Kind.UNRESOLVED in kinds:
-        return Status.INDETERMINATE
     lifted = {finding_id: f.kind for f in findings for finding_id in f.lifts}
     requirements = [f for f in findings if f.kind is Kind.REQUIREMENT]
-    if any(f.id not in lifted for f in requirements):
+    open_requirement = any(f.id not in lifted for f in requirements)
+    unresolved = [f for f in findings if f.kind is Kind.UNRESOLVED]
+    if unresolved and not (open_requirement and all(f.only_adds_requirements for f in unresolved)):
+        return Status.INDETERMINATE
+    if open_requirement:
         return Status.LICENSE_REQUIRED
     if Kind.AUTHORIZATION in lifted.values():
         return Status.AUTHORIZED_GENERAL

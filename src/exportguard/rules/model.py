@@ -9,7 +9,7 @@ from typing import Any
 
 
 class Status(StrEnum):
-    """Outcome of a determination, most severe first (ear-spec.md section 0.2)."""
+    """Outcome of a determination, most severe first (docs/determination.md, "What it decides")."""
 
     PROHIBITED = "PROHIBITED"
     INDETERMINATE = "INDETERMINATE"
@@ -25,7 +25,8 @@ RESTRICTIVENESS = {status: rank for rank, status in enumerate(reversed(list(Stat
 
 
 class Kind(StrEnum):
-    """What a finding contributes to the status."""
+    """What a finding contributes to the status. New kinds (e.g. a foreign counter-measure) add a member
+    here and say in :func:`exportguard.rules.engine.aggregate` what they weigh."""
 
     PROHIBITION = "prohibition"
     UNRESOLVED = "unresolved"
@@ -38,7 +39,7 @@ class Kind(StrEnum):
 
 
 class Policy(StrEnum):
-    """License review policies (ear-spec.md section 2.4); denial policies are kept distinct."""
+    """License review policies of Supp. No. 4 to part 744 and part 742; denial policies are kept distinct."""
 
     POLICY_OF_DENIAL = "POLICY_OF_DENIAL"
     PRESUMPTION_OF_DENIAL = "PRESUMPTION_OF_DENIAL"
@@ -110,6 +111,9 @@ class Finding:
     window: tuple[date, date] | None = None
     uncertain: bool = False
     uncertain_reason: str = ""
+    #: For an unresolved finding: its answer could only add a license requirement (never a prohibition and
+    #: never lift or remove one), so it cannot change an answer an open requirement already decides.
+    only_adds_requirements: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -131,6 +135,7 @@ class Finding:
             "window": [day.isoformat() for day in self.window] if self.window else None,
             "uncertain": self.uncertain,
             "uncertain_reason": self.uncertain_reason,
+            "only_adds_requirements": self.only_adds_requirements,
         }
 
 

@@ -26,6 +26,10 @@ _SIMPLE = re.compile(
 _EAR99_APPROVAL = "presumption of approval for ear99"
 #: Tag an item carries when it is EAR99 protective gear described in the Note to ECCN 1A995.
 NOTE_TO_1A995 = "1a995-note"
+#: Tag an item carries when it is uniquely required for producing semiconductors at advanced technology
+#: nodes (10 nm and below, EUV): the SMIC entries' presumption of denial (85 FR 83416).
+ADVANCED_NODE = "advanced-node"
+_ADVANCED_NODE_CLAUSE = "presumption of denial for items uniquely required for production of semiconductors"
 
 
 @dataclass(frozen=True)
@@ -38,8 +42,11 @@ class AppliedPolicy:
 
 def parse(text: str, as_of: date, clauses: dict[str, Any]) -> ReviewPolicy:
     """Structure a review-policy string, leaving out clauses not yet in force on ``as_of``."""
-    lowered = " ".join(text.lower().split())
-    overrides = _case_by_case_overrides(text) + _ear99_approval(lowered) + _dated_clauses(lowered, as_of, clauses)
+    lowered = _normalised(text)
+    overrides = (
+        _case_by_case_overrides(text) + _ear99_approval(lowered) + _dated_clauses(lowered, as_of, clauses)
+        + _advanced_node(lowered)
+    )  # fmt: skip
     return ReviewPolicy(
         default=_default(lowered, bool(overrides)),
         overrides=tuple(overrides),
@@ -70,11 +77,25 @@ def _default(lowered: str, has_overrides: bool) -> Policy:
     return next((policy for phrase, policy in _DEFAULTS if phrase in lowered), Policy.SEE_SECTION)
 
 
+def _normalised(text: str) -> str:
+    """Lower case, single spaces, 'case by case' spelled as 'case-by-case', words the CSL broke rejoined."""
+    lowered = " ".join(text.lower().split()).replace("case by case", "case-by-case")
+    return lowered.replace("semiconducto rs", "semiconductors")
+
+
 def _recognised(lowered: str) -> bool:
-    """Whether the text is one of the known forms (section 2.4 of the spec), so nothing in it was ignored."""
+    """Whether the text is one of the known forms (docs/regulations.md, "Entity List"), so nothing in it was ignored."""
     xinjiang = "case-by-case review for" in lowered and "for all other items" in lowered
+    if _ADVANCED_NODE_CLAUSE in lowered and lowered.endswith("case-by-case for all other items"):
+        return True
     ccl_and_ear99 = _EAR99_APPROVAL in lowered and "case-by-case" in lowered and "ccl" in lowered
     return bool(_SIMPLE.match(lowered)) or lowered.startswith("see") or xinjiang or ccl_and_ear99
+
+
+def _advanced_node(lowered: str) -> list[PolicyOverride]:
+    if _ADVANCED_NODE_CLAUSE not in lowered:
+        return []
+    return [PolicyOverride(Policy.PRESUMPTION_OF_DENIAL, tag=ADVANCED_NODE)]
 
 
 def _ear99_approval(lowered: str) -> list[PolicyOverride]:

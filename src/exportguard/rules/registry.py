@@ -25,6 +25,7 @@ class Context:
     data: RuleData
     matches: list[ListMatch]
     lists_as_of: date | None = None
+    today: date = field(default_factory=date.today)
     findings: list[Finding] = field(default_factory=list)
     not_subject: set[int] = field(default_factory=set)
 
@@ -75,7 +76,7 @@ CHECKS: list[Check] = []
 
 
 def check(rule: str, step: float) -> Callable[[CheckFunction], CheckFunction]:
-    """Register a check under ``rule`` at position ``step`` of the ordered rules (ear-spec.md section 6.1)."""
+    """Register a check under ``rule`` at position ``step`` of the ordered rules (docs/determination.md)."""
 
     def register(function: CheckFunction) -> CheckFunction:
         CHECKS.append(Check(rule, step, function))

@@ -1,4 +1,6 @@
-"""The conditions of each Huawei TGL version (ear-spec.md section 4.3), one small predicate per condition."""
+"""The conditions of each Huawei TGL version (docs/regulations.md, "Huawei TGL"), one small predicate per
+condition. A condition returns ``None`` when met, else why not; an :class:`Unknown` reason means the data
+cannot tell (the strict reading leaves the question open)."""
 
 from __future__ import annotations
 
@@ -8,40 +10,50 @@ from datetime import date
 from exportguard.rules.data import LedgerAction, RuleData, TglVersion
 from exportguard.rules.transaction import EndUse, Transaction
 
-Condition = Callable[[EndUse, date | None], str | None]
+
+class Unknown(str):
+    """A condition whose outcome the rule data cannot decide."""
 
 
-def contract_before_cutoff(end_use: EndUse, cutoff: date | None) -> str | None:
+Condition = Callable[[EndUse, LedgerAction], str | None]
+
+
+def contract_before_cutoff(end_use: EndUse, action: LedgerAction) -> str | None:
     """Network support must rest on a contract executed on or before the cut-off date."""
-    if end_use.contract_date is None:
-        return "no contract date given (needed on or before the cut-off)"
-    if cutoff is not None and end_use.contract_date > cutoff:
-        return f"contract of {end_use.contract_date} is after the cut-off {cutoff}"
-    return None
+    return _before_cutoff(end_use.contract_date, "contract", action)
 
 
-def available_before_cutoff(end_use: EndUse, cutoff: date | None) -> str | None:
+def available_before_cutoff(end_use: EndUse, action: LedgerAction) -> str | None:
     """Device support covers only devices available to the public on or before the cut-off date."""
-    if end_use.product_available_date is None:
-        return "no date the device became available to the public (needed on or before the cut-off)"
-    if cutoff is not None and end_use.product_available_date > cutoff:
-        return f"device available from {end_use.product_available_date}, after the cut-off {cutoff}"
-    return None
+    return _before_cutoff(end_use.product_available_date, "device availability", action)
 
 
-def network_operational(end_use: EndUse, cutoff: date | None) -> str | None:
+def _before_cutoff(day: date | None, what: str, action: LedgerAction) -> str | None:
+    cutoff, unknown_through = action.tgl_cutoff, action.tgl_cutoff_unknown_through
+    if day is None:
+        return f"no {what} date given (needed on or before the cut-off)"
+    if cutoff is None or day <= cutoff:
+        return None
+    if unknown_through is not None and day <= unknown_through:
+        return Unknown(
+            f"{what} date {day} is after {cutoff} but not after {unknown_through}: {action.tgl_cutoff_uncertain.strip()}"
+        )
+    return f"{what} date {day} is after the cut-off {unknown_through or cutoff}"
+
+
+def network_operational(end_use: EndUse, action: LedgerAction) -> str | None:
     """Only existing, currently fully operational networks and equipment are covered."""
     return None if end_use.network_operational else "the network is not stated to be existing and fully operational"
 
 
-def serves_third_party_customers(end_use: EndUse, cutoff: date | None) -> str | None:
+def serves_third_party_customers(end_use: EndUse, action: LedgerAction) -> str | None:
     """From TGL-2 network support must serve a network providing services to third parties' customers."""
     return (
         None if end_use.serves_third_party_customers else "the network is not stated to serve third parties' customers"
     )
 
 
-def no_capability_enhancement(end_use: EndUse, cutoff: date | None) -> str | None:
+def no_capability_enhancement(end_use: EndUse, action: LedgerAction) -> str | None:
     """Updates may not enhance the functional capacities of the original software or equipment."""
     return (
         None
@@ -59,7 +71,9 @@ CONDITIONS: dict[str, Condition] = {
 }
 
 
-def unmet_conditions(version: TglVersion, data: RuleData, transaction: Transaction, action: LedgerAction) -> list[str]:
+def unmet_conditions(
+    version: TglVersion, data: RuleData, transaction: Transaction, action: LedgerAction, day: date
+) -> list[str]:
     """Why ``version`` does not cover the transaction; empty when it does."""
     category = _category(version, data, transaction.end_use)
     if category is None:
@@ -69,14 +83,32 @@ def unmet_conditions(version: TglVersion, data: RuleData, transaction: Transacti
     names = list(spec["requires"])
     if version.id != "TGL-1":
         names += spec.get("narrowed_from_tgl_2", [])
-    problems = [CONDITIONS[name](transaction.end_use, action.tgl_cutoff) for name in names]
+    problems = [CONDITIONS[name](transaction.end_use, action) for name in names]
     problems.append(_certification_problem(version, transaction))
+    problems.append(_country_group_e(data, transaction, day))
     return [problem for problem in problems if problem]
+
+
+def item_types(version: TglVersion, data: RuleData, transaction: Transaction) -> tuple[str, ...] | None:
+    """The item types the matching category covers (``None``: any)."""
+    category = _category(version, data, transaction.end_use)
+    types = data.tgl["categories"][category].get("item_types") if category else None
+    return None if types is None else tuple(types)
+
+
+def _country_group_e(data: RuleData, transaction: Transaction, day: date) -> str | None:
+    """The TGL authorised nothing involving Country Group E destinations or nationals."""
+    countries = {transaction.destination} | {p.country for p in transaction.parties if p.country}
+    excluded = sorted(
+        c for c in countries for group in data.tgl["excluded_country_groups"]
+        if data.in_country_group(c, group, day)
+    )  # fmt: skip
+    return f"Country Group E destination or national involved ({', '.join(excluded)})" if excluded else None
 
 
 def caveats(version: TglVersion, data: RuleData, action: LedgerAction | None) -> str:
     """Why a TGL finding is uncertain: the TGL text itself, the version and the cut-off were not all verified."""
-    parts = [data.tgl["uncertain_reason"], version.uncertain_reason, action.tgl_cutoff_uncertain if action else ""]
+    parts = [data.tgl["uncertain_reason"], version.uncertain_reason]
     return " ".join(part.strip() for part in parts if part)
 
 

@@ -20,8 +20,10 @@ ACTIVITIES = (
     "new_network", "other",
 )  # fmt: skip
 DEVICE_KINDS = ("handset", "consumer_device", "cpe")
-#: What the exporter knows about the end use (part 744 end-use controls).
-KNOWLEDGE = ("military_end_use", "nuclear_end_use", "missile_end_use", "cbw_end_use")
+#: What the exporter knows about the end use (part 744 end-use controls). ``huawei_incorporation``: the item
+#: will be incorporated into, or used to produce or develop, an item produced, purchased or ordered by a
+#: footnote-1 (Huawei) entity (the 2020-08-17 Huawei foreign direct product rule, 85 FR 51596).
+KNOWLEDGE = ("military_end_use", "nuclear_end_use", "missile_end_use", "cbw_end_use", "huawei_incorporation")
 CERTIFICATION_SOURCES = ("exporter_statement", "huawei_entity")
 MAX_PARTIES = 50
 MAX_ITEMS = 200
@@ -33,17 +35,28 @@ class TransactionError(ValueError):
 
 @dataclass(frozen=True)
 class TxParty:
-    """A party to the transaction and its role (15 CFR 748.5)."""
+    """A party to the transaction and its role (15 CFR 748.5). ``military_end_user``: the exporter knows the
+    party is a 'military end user' (744.21(g)); ``owned_by_listed``: parties on the Entity List or MEU List own
+    50% or more of it, alone or together (the 2025 affiliates rule, 90 FR 47201). ``None`` means not stated."""
 
     name: str
     role: str
     country: str | None = None
     address: str | None = None
+    military_end_user: bool | None = None
+    owned_by_listed: bool | None = None
 
 
 @dataclass(frozen=True)
 class Item:
-    """One line of the shipment. ``us_content_pct`` is the controlled U.S. content of a foreign-made item."""
+    """One line of the shipment. ``us_content_pct`` is the controlled U.S. content of a foreign-made item.
+
+    Foreign direct product facts (``None`` = not stated): ``direct_product_of`` lists the ECCNs of U.S.
+    technology or software the foreign-made item is a direct product of; ``plant_direct_product_of`` those of
+    which the plant (or major component of it) that produced the item is a direct product;
+    ``huawei_technology``: the item was produced from technology or software produced or developed by a
+    footnote-1 (Huawei) entity; ``production_started``: when production of the item began (the May 2020
+    wind-down)."""
 
     eccn: str
     description: str = ""
@@ -53,6 +66,10 @@ class Item:
     foreign_made: bool = False
     us_content_pct: float | None = None
     tags: tuple[str, ...] = ()
+    direct_product_of: tuple[str, ...] | None = None
+    plant_direct_product_of: tuple[str, ...] | None = None
+    huawei_technology: bool | None = None
+    production_started: date | None = None
 
     @property
     def label(self) -> str:
@@ -92,7 +109,9 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Transaction:
-    """A proposed export, reexport or in-country transfer."""
+    """A proposed export (from the United States), reexport (from one foreign country to another) or
+    in-country transfer (within the destination). ``item_location`` is where the items are before the movement:
+    ``US`` for an export, the destination for a transfer, a foreign country (or unknown) for a reexport."""
 
     type: str
     date: date
@@ -104,6 +123,12 @@ class Transaction:
     knowledge: tuple[str, ...] = ()
     red_flags: tuple[str, ...] = ()
     reference: str = ""
+    item_location: str | None = None
+
+    @property
+    def items_abroad(self) -> bool:
+        """The items are outside the United States (a reexport or an in-country transfer abroad)."""
+        return self.type != "export"
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Transaction:
@@ -120,10 +145,13 @@ def _transaction(data: Mapping[str, Any]) -> Transaction:
     items = _list(data, "items", MAX_ITEMS)
     if not items:
         raise TransactionError("items: at least one item is required")
+    kind = _choice(data.get("type", "export"), TRANSACTION_TYPES, "type")
+    destination: str = _country(data.get("destination"), "destination", required=True)  # type: ignore[assignment]
     return Transaction(
-        type=_choice(data.get("type", "export"), TRANSACTION_TYPES, "type"),
+        type=kind,
         date=_date(data.get("date"), "date", required=True),  # type: ignore[arg-type]
-        destination=_country(data.get("destination"), "destination", required=True),  # type: ignore[arg-type]
+        destination=destination,
+        item_location=_location(kind, destination, _country(data.get("item_location"), "item_location")),
         parties=tuple(_party(_mapping(p, f"parties[{i}]"), f"parties[{i}]") for i, p in enumerate(parties)),
         items=tuple(_item(_mapping(it, f"items[{i}]"), f"items[{i}]") for i, it in enumerate(items)),
         end_use=_end_use(_mapping(data.get("end_use") or {}, "end_use")),
@@ -132,6 +160,16 @@ def _transaction(data: Mapping[str, Any]) -> Transaction:
         red_flags=_strings(data.get("red_flags"), "red_flags"),
         reference=str(data.get("reference") or ""),
     )
+
+
+def _location(kind: str, destination: str, location: str | None) -> str | None:
+    """Where the items are: an export leaves the United States, a transfer stays in the destination."""
+    expected = {"export": "US", "transfer": destination}.get(kind)
+    if expected is not None and location not in (None, expected):
+        raise TransactionError(f"item_location: an {kind} moves items located in {expected}, not {location}")
+    if kind == "reexport" and location in ("US", destination):
+        raise TransactionError(f"item_location: a reexport moves items located abroad, outside {destination}")
+    return expected or location
 
 
 def _party(data: Mapping[str, Any], where: str) -> TxParty:
@@ -143,6 +181,8 @@ def _party(data: Mapping[str, Any], where: str) -> TxParty:
         role=_choice(data.get("role"), ROLES, f"{where}.role"),
         country=_country(data.get("country"), f"{where}.country"),
         address=str(data["address"]) if data.get("address") else None,
+        military_end_user=_flag(data, "military_end_user", where),
+        owned_by_listed=_flag(data, "owned_by_listed", where),
     )
 
 
@@ -161,7 +201,21 @@ def _item(data: Mapping[str, Any], where: str) -> Item:
         foreign_made=bool(data.get("foreign_made", False)),
         us_content_pct=None if pct is None else _number(pct, f"{where}.us_content_pct", upper=100),
         tags=_strings(data.get("tags"), f"{where}.tags"),
+        direct_product_of=_eccns(data.get("direct_product_of"), f"{where}.direct_product_of"),
+        plant_direct_product_of=_eccns(data.get("plant_direct_product_of"), f"{where}.plant_direct_product_of"),
+        huawei_technology=_flag(data, "huawei_technology", where),
+        production_started=_date(data.get("production_started"), f"{where}.production_started"),
     )
+
+
+def _eccns(value: Any, where: str) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    listed = tuple(entry.strip().upper() for entry in _strings(value, where))
+    for eccn in listed:
+        if not ECCN_PATTERN.match(eccn[:5]):
+            raise TransactionError(f"{where}: {eccn!r} is not an ECCN such as 3E001")
+    return listed
 
 
 def _end_use(data: Mapping[str, Any]) -> EndUse:
@@ -172,9 +226,9 @@ def _end_use(data: Mapping[str, Any]) -> EndUse:
         contract_date=_date(data.get("contract_date"), "end_use.contract_date"),
         product_available_date=_date(data.get("product_available_date"), "end_use.product_available_date"),
         device_kind=None if kind is None else _choice(kind, DEVICE_KINDS, "end_use.device_kind"),
-        network_operational=_flag(data, "network_operational"),
-        serves_third_party_customers=_flag(data, "serves_third_party_customers"),
-        enhances_capability=_flag(data, "enhances_capability"),
+        network_operational=_flag(data, "network_operational", "end_use"),
+        serves_third_party_customers=_flag(data, "serves_third_party_customers", "end_use"),
+        enhances_capability=_flag(data, "enhances_capability", "end_use"),
     )
 
 
@@ -247,11 +301,11 @@ def _number(value: Any, where: str, upper: float | None = None) -> float:
     return float(value)
 
 
-def _flag(data: Mapping[str, Any], key: str) -> bool | None:
+def _flag(data: Mapping[str, Any], key: str, where: str) -> bool | None:
     value = data.get(key)
     if value is None or isinstance(value, bool):
         return value
-    raise TransactionError(f"end_use.{key}: expected true or false, got {value!r}")
+    raise TransactionError(f"{where}.{key}: expected true or false, got {value!r}")
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
