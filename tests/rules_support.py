@@ -3,18 +3,22 @@ builders for transactions as they appear in shipment files."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
 from exportguard.lists.bundled import default_snapshot
 from exportguard.lists.model import ListSnapshot
+from exportguard.matching.model import Hit
 from exportguard.matching.screener import Screener
 from exportguard.rules.parties import ScreenerMatcher
 
 #: Real entries of the bundled 2022 CSL the scenarios need (names as published, any alias).
 SNAPSHOT_NAMES = ("huawei", "hikvision", "sugon", "higon", "dahua", "centre for integrated photonics",
-                  "alex caby", "7th of tir", "aecc aviation power", "aw industrial")  # fmt: skip
+                  "alex caby", "7th of tir", "aecc aviation power", "aw industrial",
+                  "semiconductor manufacturing international")  # fmt: skip
 
 
 @lru_cache(maxsize=1)
@@ -24,6 +28,26 @@ def small_matcher() -> ScreenerMatcher:
     parties = tuple(p for p in full.parties if any(n in " ".join(p.all_names).lower() for n in SNAPSHOT_NAMES))
     version = replace(full.version, party_count=len(parties))
     return ScreenerMatcher(Screener(ListSnapshot(version, parties)))
+
+
+class ListsAsOf:
+    """The small matcher with its lists taken as in force on ``day``: for dates past the bundled snapshot,
+    as if the lists had been updated with no change to the scenario's entries (none is removed or added
+    after 2022), so the later-dated rules can be exercised."""
+
+    def __init__(self, day: date) -> None:
+        self.inner, self.day = small_matcher(), day
+
+    @property
+    def list_versions(self) -> tuple[str, ...]:
+        return self.inner.list_versions
+
+    @property
+    def lists_as_of(self) -> date | None:
+        return self.day
+
+    def hits(self, name: str, country: str | None, address: str | None) -> Sequence[Hit]:
+        return self.inner.hits(name, country, address)
 
 
 def party(name: str, role: str = "ultimate_consignee", country: str | None = "CN") -> dict[str, Any]:
