@@ -1,17 +1,25 @@
 """Determination speed: full license determinations per second, next to screening the same parties alone.
 
-Run: python bench/determination_speed.py [--count 2000] [--repeat 3]
+Run: python bench/determination_speed.py [--count 2000] [--repeat 3] [--compare-with DIR]
 
 Baseline, measured in the same run on the same bundled screener: screening every party of every
 transaction against the EL/DPL/UVL/MEU/SDN lists and nothing else. The ratio shows what the ordered
 rules (dated ledger, policies, Country Chart, TGL) cost on top of the screening they need anyway.
+
+``--compare-with DIR`` also runs this bench, in the same run, on another checkout of the project (e.g. an
+earlier commit exported to DIR) and prints both ratios and how much the determination/screening ratio
+changed: the rules may not cost more than 20% more, relative to screening, than before.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import re
 import statistics
+import subprocess
+import sys
 import time
 from datetime import date, timedelta
 from typing import Any
@@ -59,7 +67,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--compare-with", metavar="DIR", help="another checkout whose src/ to bench in the same run")
     options = parser.parse_args()
+    if options.compare_with:
+        compare(options)
+        return
     matcher = default_matcher()
     batch = transactions(options.count)
     queries = [(p["name"], p["country"]) for t in batch for p in t["parties"]]
@@ -78,6 +90,19 @@ def main() -> None:
     print(f"baseline  screening only : {screening:7.3f} s  ({len(batch) / screening:8.0f} transactions/s)")
     print(f"exportguard determination: {determining:7.3f} s  ({len(batch) / determining:8.0f} transactions/s)")
     print(f"determination / screening-only time ratio: {determining / screening:.2f}x")
+
+
+def compare(options: argparse.Namespace) -> None:
+    """Run this bench on the other checkout and on this one, one after the other, and compare the ratios."""
+    ratios = {}
+    for label, src in (("baseline", os.path.join(options.compare_with, "src")), ("current", None)):
+        env = {**os.environ, "PYTHONPATH": src} if src else dict(os.environ)
+        args = [sys.executable, __file__, "--count", str(options.count), "--repeat", str(options.repeat)]
+        output = subprocess.run(args, env=env, check=True, capture_output=True, text=True).stdout
+        print(f"--- {label} ({src or 'this checkout'})\n{output.rstrip()}")
+        ratios[label] = float(re.findall(r"time ratio: ([\d.]+)x", output)[0])
+    change = ratios["current"] / ratios["baseline"] - 1
+    print(f"ratio baseline {ratios['baseline']:.2f}x -> current {ratios['current']:.2f}x: {change:+.1%} (limit +20%)")
 
 
 if __name__ == "__main__":

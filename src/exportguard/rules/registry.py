@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from exportguard.rules.data import RuleData
 from exportguard.rules.model import Finding, Kind
@@ -58,12 +59,12 @@ class Check:
     step: float
     function: CheckFunction
 
-    @property
+    @cached_property
     def explanation(self) -> str:
         lines = (self.function.__doc__ or "").strip().splitlines()
         return lines[0] if lines else ""
 
-    @property
+    @cached_property
     def citation(self) -> str:
         found = _CITATION.search(self.explanation)
         return found.group(1) if found else ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date
 from typing import Any
 
@@ -137,7 +137,7 @@ class Transaction:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form that :meth:`from_dict` reads back to an equal transaction."""
-        return _jsonable(asdict(self))
+        return _jsonable(self)
 
 
 def _transaction(data: Mapping[str, Any]) -> Transaction:
@@ -317,6 +317,9 @@ def _strings(value: Any, where: str) -> tuple[str, ...]:
 
 
 def _jsonable(value: Any) -> Any:
+    """Dataclasses to dicts, tuples to lists, dates to ISO strings (no deep copies: values are immutable)."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in fields(value)}
     if isinstance(value, dict):
         return {key: _jsonable(entry) for key, entry in value.items()}
     if isinstance(value, list | tuple):
