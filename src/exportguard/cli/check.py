@@ -59,10 +59,13 @@ def check(
 ) -> None:
     """Decide whether a shipment needs a license, citing the rule behind every finding.
 
-    Runs the ordered checks (scope and de minimis, denial orders, Country Chart, embargoes, Entity List
-    with its dated review policy, other end-user lists, the Huawei TGL and other general authorizations,
-    license exceptions) as of the shipment date or --as-of. Unresolved fuzzy list matches, unknown ECCNs
-    or destinations and dates outside the rule data give INDETERMINATE, never a silent NLR.
+    Runs the ordered checks (where the item is, de minimis and the Huawei foreign direct product rules,
+    denial orders, the Country Chart in force on the date, embargoes, Entity List with its dated review
+    policy, 744.21 and other end-user lists, the Huawei TGL and other general authorizations, license
+    exceptions) as of the shipment date or --as-of, any date from 2019-01-01 up to today. Unresolved
+    possible list matches, unknown ECCNs or chart rows, later regimes the facts bring in and dates past
+    the list snapshot give INDETERMINATE, never a silent NLR, unless a requirement nothing lifts already
+    decides the answer. Every rule and its source: docs/regulations.md.
 
     Exit status: 0 may proceed (NLR, NOT_SUBJECT, LICENSE_EXCEPTION, AUTHORIZED_GENERAL), 1 needs action
     (LICENSE_REQUIRED, PROHIBITED, INDETERMINATE), 2 bad input.
