@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "exportguard.cli.check",
     "exportguard.cli.server",
     "exportguard.cli.monitor",
+    "exportguard.cli.tariff",
 )
 
 
