@@ -136,7 +136,7 @@ def test_public_determine_uses_the_bundled_lists() -> None:
 
     result = exportguard.determine(shipment("2019-11-10", HUAWEI), as_of="2019-11-10")
     assert result.status.value == "LICENSE_REQUIRED"
-    assert result.list_versions[0].startswith("csl@")
+    assert "csl@" in result.list_versions[0]
     with pytest.raises(TransactionError, match=r"^as_of:"):
         exportguard.determine(shipment("2019-11-10", HUAWEI), as_of="10 Nov 2019")
 

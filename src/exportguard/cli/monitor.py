@@ -40,6 +40,7 @@ class ListFormat(StrEnum):
     csl = "csl"
     sdn = "sdn"
     el = "el"
+    cn = "cn"
 
 
 class Format(StrEnum):
@@ -59,9 +60,10 @@ def _sessions(database_url: str | None) -> sessionmaker[Session]:
 
 
 def _loader(list_format: ListFormat) -> Callable[[Path], ListSnapshot]:
-    from exportguard.lists import csl, ecfr_entity_list, ofac_sdn
+    from exportguard.lists import cn_sanctions, csl, ecfr_entity_list, ofac_sdn
 
-    return {ListFormat.csl: csl.load, ListFormat.sdn: ofac_sdn.load, ListFormat.el: ecfr_entity_list.load}[list_format]
+    return {ListFormat.csl: csl.load, ListFormat.sdn: ofac_sdn.load, ListFormat.el: ecfr_entity_list.load,
+            ListFormat.cn: cn_sanctions.load}[list_format]
 
 
 def _emit(data: Any, output: Format, table: Table | None = None) -> None:
@@ -75,7 +77,8 @@ def _emit(data: Any, output: Format, table: Table | None = None) -> None:
 def update(
     file: Annotated[Path, typer.Argument(exists=True, help="The list file (or a directory with OFAC sdn.csv).")],
     list_format: Annotated[ListFormat, typer.Option("--format", help="csl (trade.gov consolidated.csv), "
-                                                    "sdn (raw OFAC sdn.csv [+alt.csv, add.csv]), el (eCFR JSON).")]
+                                                    "sdn (raw OFAC sdn.csv [+alt.csv, add.csv]), el (eCFR JSON), "
+                                                    "cn (China's counter-lists, OpenSanctions cn_sanctions.csv).")]
     = ListFormat.csl,
     max_drop: Annotated[float, typer.Option(min=0, max=1, help="Refuse a file dropping more than this share "
                                             "of the current entries (a truncated download).")] = 0.10,
@@ -180,15 +183,15 @@ def import_file(
 
 
 def _first_run_lists(session: Session, actor: str) -> None:
-    """With no list loaded yet, the bundled CSL becomes the first version, as `screen` uses it too."""
-    from exportguard.lists.bundled import default_snapshot
+    """With no list loaded yet, the bundled lists become the first versions, as `screen` uses them too."""
+    from exportguard.lists.bundled import bundled_snapshots
     from exportguard.store.list_store import record_version, versions
 
     if not versions(session):
-        snapshot = default_snapshot()
-        errors.print(f"no list loaded yet: loading the bundled {snapshot.version.file_name} "
-                     f"({snapshot.version.party_count:,} entries); newer lists: `exportguard lists update FILE`")
-        record_version(session, snapshot, actor)
+        for snapshot in bundled_snapshots():
+            errors.print(f"no list loaded yet: loading the bundled {snapshot.version.file_name} "
+                         f"({snapshot.version.party_count:,} entries); newer lists: `exportguard lists update FILE`")
+            record_version(session, snapshot, actor)
 
 
 def _customer_rows(file: Path) -> tuple[list[Any], list[tuple[int, str]]]:

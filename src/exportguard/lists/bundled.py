@@ -1,6 +1,7 @@
 """The lists shipped inside the package, so screening works with no download.
 
 * ``csl_2022-05.csv.gz`` -- the trade.gov Consolidated Screening List of early May 2022.
+* ``cn_sanctions.csv`` -- China's counter-lists (Unreliable Entity List, export control lists, counter-measures).
 * ``native_names.csv`` -- Chinese-script names of listed parties (a gazetteer, not a list).
 
 See ``src/exportguard/data/PROVENANCE.md`` for where each file came from.
@@ -14,12 +15,13 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from exportguard.lists import csl
-from exportguard.lists.model import ListSnapshot
+from exportguard.lists import cn_sanctions, csl
+from exportguard.lists.model import COMBINED, ListSnapshot, ListVersion
 from exportguard.matching.index import AFFILIATE, ALIAS, PRIMARY, name_variants
 from exportguard.matching.normalize import normalize
 
 BUNDLED_CSL = "csl_2022-05.csv.gz"
+BUNDLED_COUNTER_LISTS = "cn_sanctions.csv"
 NATIVE_NAMES = "native_names.csv"
 _MATCHABLE_KINDS = (PRIMARY, ALIAS, AFFILIATE)
 
@@ -33,6 +35,26 @@ def data_path(file_name: str) -> Path:
 def default_snapshot() -> ListSnapshot:
     """The bundled Consolidated Screening List (13 lists, 14,160 entries, as of 2022-04-21)."""
     return csl.load(data_path(BUNDLED_CSL))
+
+
+@lru_cache(maxsize=1)
+def counter_lists_snapshot() -> ListSnapshot:
+    """China's counter-lists (CN-UEL, CN-ECL, CN-ECWL, CN-CM, CN-TAO; 553 entries from 610 listings, as of 2026-08-05)."""
+    return cn_sanctions.load(data_path(BUNDLED_COUNTER_LISTS))
+
+
+def bundled_snapshots() -> tuple[ListSnapshot, ...]:
+    """Every bundled list source, each its own version: the CSL and China's counter-lists."""
+    return (default_snapshot(), counter_lists_snapshot())
+
+
+@lru_cache(maxsize=1)
+def screening_snapshot() -> ListSnapshot:
+    """All bundled lists as one snapshot, named after its parts: what screening uses with no list loaded."""
+    parts = bundled_snapshots()
+    parties = tuple(party for part in parts for party in part.parties)
+    ids = "+".join(sorted(part.version.id for part in parts))
+    return ListSnapshot(ListVersion(COMBINED, None, ids, len(parties), ids), parties)
 
 
 def native_names_for(snapshot: ListSnapshot) -> dict[str, list[str]]:

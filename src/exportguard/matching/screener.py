@@ -180,7 +180,7 @@ def matcher_fingerprint() -> str:
 @lru_cache(maxsize=1)
 def default_screener() -> Screener:
     """The screener over the bundled lists, built once per process."""
-    from exportguard.lists.bundled import default_snapshot, native_names_for
+    from exportguard.lists.bundled import native_names_for, screening_snapshot
 
-    snapshot = default_snapshot()
+    snapshot = screening_snapshot()
     return Screener(snapshot, native_names_for(snapshot))

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from exportguard.rules import checks_authorizations, checks_ccl, checks_parties, checks_scope  # noqa: F401 (registers checks)
+from exportguard.rules import checks_authorizations, checks_ccl, checks_counter_lists, checks_parties, checks_scope  # noqa: F401 (registers checks)
 from exportguard.rules.data import RuleData, load
 from exportguard.rules.model import POLICY_RANK, Determination, Finding, Kind, Policy, Status
 from exportguard.rules.parties import PartyMatcher, default_matcher, match_parties

@@ -36,6 +36,8 @@ class Kind(StrEnum):
     NOT_SUBJECT = "not_subject"
     FLAG = "flag"
     CLEAR = "clear"
+    #: A party on a Chinese counter-list: reported with the announcement, never part of the US status.
+    COUNTER_MEASURE = "counter_measure"
 
 
 class Policy(StrEnum):

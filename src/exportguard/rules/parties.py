@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
 
+from exportguard.lists.cn_sanctions import LIST_CODES as CHINESE_COUNTER_LISTS
 from exportguard.lists.model import Party
 from exportguard.matching.model import Hit
 from exportguard.matching.screener import Screener
 from exportguard.rules.data import LedgerAction, RuleData
 from exportguard.rules.transaction import TxParty
 
-SCREENED_LISTS = ("EL", "DPL", "UVL", "MEU", "SDN")
+SCREENED_LISTS = ("EL", "DPL", "UVL", "MEU", "SDN", *CHINESE_COUNTER_LISTS)
 
 
 class PartyMatcher(Protocol):

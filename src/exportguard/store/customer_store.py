@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from exportguard.batch.delta import rescreen
 from exportguard.batch.runner import Customer, FullScreen, LocalRunner, ScreeningResult
-from exportguard.lists.bundled import default_snapshot
+from exportguard.lists.bundled import bundled_snapshots, screening_snapshot
 from exportguard.lists.model import COMBINED, ListSnapshot, ListVersion, Party
 from exportguard.lists.versions import content_hash, diff
 from exportguard.matching.normalize import NormalizedName, normalize, normalizer_fingerprint
@@ -75,11 +75,11 @@ def combined(session: Session, versions: list[ListVersionRecord]) -> ListSnapsho
     """One snapshot over several sources' versions (SDN, EL, CSL, ...), screened together.
 
     Each list (EL, SDN, DPL, ...) comes from the most recently loaded of these versions that has it, else
-    from the bundled CSL, so loading only a new SDN file neither drops the Entity List nor keeps the
-    CSL's older copy of the SDN beside the new one.
+    from the bundled lists (the CSL, China's counter-lists), so loading only a new SDN file neither drops
+    the Entity List nor keeps the CSL's older copy of the SDN beside the new one.
     """
     newest_first = sorted(versions, key=lambda version: version.loaded_at, reverse=True)
-    parts = [snapshot_of(session, version) for version in newest_first] + [default_snapshot()]
+    parts = [snapshot_of(session, version) for version in newest_first] + list(bundled_snapshots())
     claimed: set[str] = set()
     used: list[ListSnapshot] = []
     parties: list[Party] = []
@@ -279,8 +279,8 @@ _KEYS_PER_QUERY = 500
 
 
 def listed_entries(session: Session, keys: Iterable[str]) -> dict[str, Party]:
-    """Each entry as most recently loaded, by entry key; for a list never loaded, as in the bundled CSL
-    (which stands in for it among the lists in force)."""
+    """Each entry as most recently loaded, by entry key; for a list never loaded, as in the bundled lists
+    (which stand in for it among the lists in force)."""
     wanted = sorted(set(keys))
     latest: dict[str, dict[str, Any]] = {}
     for start in range(0, len(wanted), _KEYS_PER_QUERY):
@@ -292,5 +292,5 @@ def listed_entries(session: Session, keys: Iterable[str]) -> dict[str, Party]:
     entries = {key: party_from_json(data) for key, data in latest.items()}
     missing = set(wanted) - entries.keys()
     if missing:
-        entries.update((party.key, party) for party in default_snapshot().parties if party.key in missing)
+        entries.update((party.key, party) for party in screening_snapshot().parties if party.key in missing)
     return entries
