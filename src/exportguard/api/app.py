@@ -24,6 +24,7 @@ ROUTERS = [
     "exportguard.api.routes.users",
     "exportguard.api.routes.audit",
     "exportguard.api.routes.monitoring",
+    "exportguard.api.routes.tariffs",
     "exportguard.web.routes",
 ]
 
