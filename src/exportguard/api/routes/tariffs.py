@@ -34,3 +34,5 @@ def tariff(
         raise ApiError(422, "invalid_hts", str(error)) from error
     except UnknownHtsCode as error:
         raise ApiError(404, "unknown_hts", str(error)) from error
+    except ValueError as error:
+        raise ApiError(422, "invalid_value", str(error)) from error
