@@ -82,6 +82,11 @@ def test_a_suspended_list_names_the_schedule_it_replaced() -> None:
     assert "scheduled for 2019-12-15 at 15%" in answer.reason and "suspended" in answer.reason
 
 
+def test_a_list_not_yet_in_force_says_when_it_starts_and_that_4b_never_did() -> None:
+    assert exposure("8517.12.00", date(2019, 10, 1)).reason.endswith(
+        "starts 2019-12-15 at 15% (84 FR 43304; 84 FR 45821); suspended before it took effect (84 FR 69447)")
+
+
 def test_history_lists_every_rate_of_the_code() -> None:
     answer = exposure("0303.55.00", date(2018, 1, 1))
     assert [(s.start, s.rate, s.notice) for s in answer.history] == [

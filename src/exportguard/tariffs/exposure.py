@@ -183,8 +183,12 @@ def _not_yet(coverages: tuple[Coverage, ...], as_of: date) -> str:
         ended = [c.heading.code for c in coverages]
         return f"no Section 301 duty in force on {as_of} (headings {', '.join(ended)} not in force on that date)"
     start, heading, period = upcoming[0]
-    return (f"no Section 301 duty in force on {as_of}: {_label(heading)} (heading {heading.code}) "
-            f"starts {start} at {_pct(period.rate)} ({period.notice})")
+    answer = (f"no Section 301 duty in force on {as_of}: {_label(heading)} (heading {heading.code}) "
+              f"starts {start} at {_pct(period.rate)} ({period.notice})")
+    suspension = next((p for p in heading.periods if p.suspended), None)
+    if heading.scheduled and suspension:
+        answer += f"; suspended before it took effect ({suspension.notice})"
+    return answer
 
 
 def _suspended(heading: Heading, period: RatePeriod) -> str:
