@@ -9,10 +9,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import exportguard
 from exportguard.cli.app import load_commands
+from exportguard.tariffs.batch import Summary, answer_rows
+from exportguard.tariffs.exposure import Exposure
 
 runner = CliRunner()
 app = load_commands()
@@ -89,3 +93,24 @@ def test_library_call_matches_the_cli() -> None:
     answer = exportguard.tariff("8542.31.00", "2025-01-01", value=100)
     assert (answer.heading, answer.rate_pct, answer.duty) == ("9903.91.05", Decimal(50), Decimal("50.00"))
     assert exportguard.tariff("8542.31.00", date(2024, 12, 31)).heading == "9903.88.02"
+
+
+LINE = st.fixed_dictionaries({
+    "hts": st.sampled_from(["8517.12.00", "6403.99.90", "0303.55.00", "8542.31.00", "8517.62.00", "8517.12", "x"]),
+    "value": st.one_of(st.integers(0, 10**7).map(str), st.just("-5"), st.just("")),
+    "entry_date": st.dates(date(2018, 1, 1), date(2027, 1, 1)).map(date.isoformat) | st.just("soon"),
+    "origin": st.sampled_from(["CN", "cn", "VN", "", "CHN"]),
+})  # fmt: skip
+
+
+@given(st.lists(LINE, max_size=30))
+def test_summary_adds_up_to_its_lines(lines: list[dict[str, str]]) -> None:
+    summary = Summary()
+    results = list(answer_rows(enumerate(lines, start=2)))
+    for result in results:
+        summary.add(result)
+    assert summary.lines == len(lines) == sum(1 for _ in results)
+    with_duty = [r for r in results if r.answer is not None and r.answer.exposure is Exposure.DUTY]
+    assert summary.lines == summary.errors + summary.no_duty + summary.indeterminate + len(with_duty)
+    assert summary.total_duty == sum((r.answer.duty or Decimal(0) for r in with_duty if r.answer), Decimal(0))
+    assert all((r.error is None) == (r.answer is not None) for r in results)
