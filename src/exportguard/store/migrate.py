@@ -16,6 +16,7 @@ TABLE_MODULES = (
     "exportguard.store.tables",
     "exportguard.store.licensing",
     "exportguard.store.monitoring",
+    "exportguard.store.console_batches",
 )
 
 

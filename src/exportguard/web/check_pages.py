@@ -11,7 +11,14 @@ from starlette.responses import Response
 from exportguard.api.routes.determinations import store_determination
 from exportguard.rules import Determination, TransactionError, determine
 from exportguard.rules.parties import ScreenerMatcher
-from exportguard.rules.transaction import ACTIVITIES, CERTIFICATION_SOURCES, ROLES, TRANSACTION_TYPES
+from exportguard.rules.transaction import (
+    ACTIVITIES,
+    CERTIFICATION_SOURCES,
+    DEVICE_KINDS,
+    ITEM_TYPES,
+    ROLES,
+    TRANSACTION_TYPES,
+)
 from exportguard.store.writes import write_transaction
 from exportguard.web import session
 from exportguard.web.templating import render
@@ -23,19 +30,27 @@ Line = Annotated[str, Form(max_length=200)]
 Lines = Annotated[str, Form(max_length=20_000)]
 Flag = Annotated[bool, Form()]
 FORM_HELP: dict[str, Any] = {"roles": ROLES, "types": TRANSACTION_TYPES, "activities": ACTIVITIES,
-                             "certification_sources": CERTIFICATION_SOURCES}
+                             "certification_sources": CERTIFICATION_SOURCES, "device_kinds": DEVICE_KINDS,
+                             "item_types": ITEM_TYPES}
+#: Every field of a new form, so a template never falls back to an attribute of the dict (``form.items``).
+BLANK_FORM: dict[str, Any] = {"type": "export", "day": "", "destination": "", "parties": "", "items": "",
+                              "reference": "", "activity": "other", "contract_date": "", "device_kind": "",
+                              "product_available_date": "", "certification_source": "", "certification_id": "",
+                              **dict.fromkeys(("network_operational", "serves_third_party_customers",
+                                               "enhances_capability"), False)}
 END_USE_FLAGS = ("network_operational", "serves_third_party_customers", "enhances_capability")
 
 
 @router.get("/check")
 def check_form(request: Request) -> Response:
     user = session.require(request, "analyst", "reviewer")
-    return render(request, "check.html", user, form={"type": "export"}, **FORM_HELP)
+    return render(request, "check.html", user, form=dict(BLANK_FORM), **FORM_HELP)
 
 
 @router.post("/check")
 def check(request: Request, csrf: Line, type: Line, day: Line, destination: Line, parties: Lines, items: Lines,
-          reference: Line = "", activity: Line = "other", contract_date: Line = "", certification_source: Line = "",
+          reference: Line = "", activity: Line = "other", contract_date: Line = "", device_kind: Line = "",
+          product_available_date: Line = "", certification_source: Line = "",
           certification_id: Line = "", network_operational: Flag = False, serves_third_party_customers: Flag = False,
           enhances_capability: Flag = False) -> Response:
     """Decide the transaction, record the determination (audited) and show each finding."""
@@ -43,6 +58,7 @@ def check(request: Request, csrf: Line, type: Line, day: Line, destination: Line
     session.check_csrf(user, csrf)
     form = {"type": type, "day": day, "destination": destination, "parties": parties, "items": items,
             "reference": reference, "activity": activity, "contract_date": contract_date,
+            "device_kind": device_kind, "product_available_date": product_available_date,
             "certification_source": certification_source, "certification_id": certification_id,
             "network_operational": network_operational, "enhances_capability": enhances_capability,
             "serves_third_party_customers": serves_third_party_customers}
@@ -53,7 +69,7 @@ def check(request: Request, csrf: Line, type: Line, day: Line, destination: Line
     with write_transaction(request.app.state.sessions) as db:
         stored_id = store_determination(db, result, user.name).id
     return render(request, "check.html", user, form=form, result=result, stored_id=stored_id,
-                  timelines=_timelines(result), **FORM_HELP)
+                  timelines=_timelines(result), lifted_by=lifted_by(result), **FORM_HELP)
 
 
 def _transaction(form: dict[str, Any]) -> dict[str, Any]:
@@ -70,8 +86,8 @@ def _end_use(form: dict[str, Any]) -> dict[str, Any]:
     if form["activity"] == "other":
         return {}
     facts = {flag: form[flag] for flag in END_USE_FLAGS}
-    return {"activity": form["activity"], **facts,
-            **({"contract_date": form["contract_date"]} if form["contract_date"] else {})}
+    dated = {key: form[key] for key in ("contract_date", "product_available_date", "device_kind") if form[key]}
+    return {"activity": form["activity"], **facts, **dated}
 
 
 def _evidence(form: dict[str, Any]) -> dict[str, Any]:
@@ -85,16 +101,45 @@ def _rows(text: str) -> list[list[str]]:
 
 
 def _party(cells: list[str]) -> dict[str, Any]:
-    """``name; role; country`` (role defaults to end_user)."""
+    """``name; role; country`` (role defaults to end_user); a comma-separated line is split or refused."""
+    if len(cells) == 1 and "," in cells[0]:
+        cells = _comma_party(cells[0])
     name, role, country = [*cells, "", ""][:3]
     return {"name": name, "role": role or "end_user", **({"country": country.upper()} if country else {})}
 
 
+def _comma_party(line: str) -> list[str]:
+    """``name, role[, country]``: names hold commas ("Co., Ltd."), so only a known role at the end splits the line.
+
+    A comma line whose tail is not a role is refused rather than screened as one long name: a name with the
+    role and country glued on matches no listed entry, and the check would come back clear.
+    """
+    head, _, last = line.rpartition(",")
+    if last.strip() in ROLES:
+        return [head.strip(), last.strip()]
+    name, _, role = head.rpartition(",")
+    if role.strip() in ROLES and len(last.strip()) == 2:
+        return [name.strip(), role.strip(), last.strip()]
+    if len(last.strip()) == 2 and last.strip().isalpha():
+        raise TransactionError(f"party line {line!r}: separate name, role and country with ';' "
+                               f"(name; role; country), e.g. 'Example Co., Ltd.; end_user; CN'")
+    return [line]
+
+
 def _item(cells: list[str]) -> dict[str, Any]:
-    """``ECCN; description; quantity; value`` (quantity 1 and value 0 by default)."""
-    eccn, description, quantity, value = [*cells, "", "", ""][:4]
+    """``ECCN; description; quantity; value[; item type]`` (quantity 1, value 0 and commodity by default)."""
+    eccn, description, quantity, value, item_type = [*cells, "", "", "", ""][:5]
     return {"eccn": eccn.upper(), "description": description, "quantity": float(quantity or 1),
-            "value": float(value or 0)}
+            "value": float(value or 0), "item_type": item_type or "commodity"}
+
+
+def lifted_by(result: Determination) -> dict[str, str]:
+    """Finding id -> what lifted it (``TGL-2``, a license exception), for the findings table."""
+    lifted: dict[str, str] = {}
+    for finding in result.findings:
+        label = finding.reason.split(" ", 1)[0] if finding.rule == "R8-TGL" else (finding.rule or finding.id)
+        lifted.update(dict.fromkeys(finding.lifts, f"{label} ({finding.id})"))
+    return lifted
 
 
 def _timelines(result: Determination) -> list[dict[str, Any]]:

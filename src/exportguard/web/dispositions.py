@@ -21,6 +21,9 @@ from exportguard.store.audit import AuditRecord
 
 ACTION = "screening.disposition"
 DECISIONS = {"true_match": "True match", "false_positive": "False positive"}
+#: Recorded by "undo": the entry is raised again for the party; the decision it withdraws stays on record.
+UNDONE = "undone"
+HISTORY_LABELS = {**DECISIONS, UNDONE: "Undone (hit raised again)"}
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,9 @@ class Disposition:
     reason: str
     actor: str
     at: str
+    entry_key: str = ""
+    fingerprint: str = ""
+    record_id: int = 0
 
 
 def party_key(name: str, country: str | None) -> str:
@@ -40,14 +46,26 @@ def party_key(name: str, country: str | None) -> str:
 
 def record(session: Session, actor: str, hit_party: Party, screened: str, decision: str, reason: str) -> None:
     """Append a disposition for ``screened`` (a :func:`party_key`) against ``hit_party``."""
-    details = {"party": screened, "entry_key": hit_party.key, "fingerprint": fingerprint(hit_party),
-               "decision": decision, "reason": reason}
-    audit.append(session, actor, ACTION, f"entry:{hit_party.key}", details)
+    record_entry(session, actor, hit_party.key, fingerprint(hit_party), screened, decision, reason)
+
+
+def record_entry(session: Session, actor: str, entry_key: str, entry_print: str, screened: str, decision: str,
+                 reason: str) -> None:
+    """Append a disposition for ``screened`` against the entry with that key and content fingerprint."""
+    details = {"party": screened, "entry_key": entry_key, "fingerprint": entry_print, "decision": decision,
+               "reason": reason}
+    audit.append(session, actor, ACTION, f"entry:{entry_key}", details)
 
 
 def current(session: Session, screened: str, hits: list[Hit]) -> dict[str, Disposition]:
     """The latest disposition per entry key among ``hits`` that still applies to the entry as listed now."""
-    prints = {hit.party.key: fingerprint(hit.party) for hit in hits}
+    return current_for(session, screened, {hit.party.key: fingerprint(hit.party) for hit in hits})
+
+
+def current_for(session: Session, screened: str, prints: dict[str, str]) -> dict[str, Disposition]:
+    """The latest disposition per entry key (among ``prints``: key -> content fingerprint) still applying."""
+    if not prints:
+        return {}
     query = (select(AuditRecord).where(AuditRecord.action == ACTION,
                                        AuditRecord.subject.in_([f"entry:{key}" for key in prints]))
              .order_by(AuditRecord.id))
@@ -55,6 +73,32 @@ def current(session: Session, screened: str, hits: list[Hit]) -> dict[str, Dispo
     for row in session.scalars(query):
         details: dict[str, Any] = row.details
         if details["party"] == screened and details["fingerprint"] == prints.get(details["entry_key"]):
-            found[details["entry_key"]] = Disposition(details["decision"], details["reason"], row.actor,
-                                                      row.at.strftime("%Y-%m-%d %H:%M"))
+            if details["decision"] == UNDONE:
+                found.pop(details["entry_key"], None)
+            else:
+                found[details["entry_key"]] = _disposition(row)
     return found
+
+
+def undo(session: Session, actor: str, screened: str, entry_key: str, reason: str) -> Disposition:
+    """Withdraw the disposition in force for ``screened`` and the entry; the hit is raised again.
+
+    The withdrawn decision stays in the append-only log; the undo is a record of its own (15 CFR 762.2).
+    """
+    latest = next((d for d in reversed(history(session, screened)) if d.entry_key == entry_key), None)
+    if latest is None or latest.decision == UNDONE:
+        raise LookupError(f"no disposition in force for {entry_key}")
+    record_entry(session, actor, entry_key, latest.fingerprint, screened, UNDONE, reason)
+    return latest
+
+
+def history(session: Session, screened: str) -> list[Disposition]:
+    """Every disposition (and undo) recorded for the screened party, oldest first."""
+    query = select(AuditRecord).where(AuditRecord.action == ACTION).order_by(AuditRecord.id)
+    return [_disposition(row) for row in session.scalars(query) if row.details.get("party") == screened]
+
+
+def _disposition(row: AuditRecord) -> Disposition:
+    details: dict[str, Any] = row.details
+    return Disposition(details["decision"], details["reason"], row.actor, row.at.strftime("%Y-%m-%d %H:%M"),
+                       details["entry_key"], details["fingerprint"], row.id)

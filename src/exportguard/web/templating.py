@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from starlette.responses import Response
 
-from exportguard.web.session import WebPrincipal
+from exportguard.web.session import WebPrincipal, signed_in
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -29,7 +30,13 @@ def highlight_match(names: tuple[str, ...], matched: str) -> Markup:
     return Markup("; ").join(out)
 
 
+def combine_query(query: dict[str, Any], **changes: Any) -> str:
+    """A page's query string with some parameters changed (sort, page, view links)."""
+    return urlencode({**query, **changes})
+
+
 TEMPLATES.env.filters["highlight_match"] = highlight_match
+TEMPLATES.env.filters["combine_query"] = combine_query
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
@@ -42,3 +49,20 @@ def render(request: Request, template: str, user: WebPrincipal | None, *, status
     response = TEMPLATES.TemplateResponse(request, template, {"user": user, **context}, status_code=status)
     response.headers.update(SECURITY_HEADERS)
     return response
+
+
+class PageError(Exception):
+    """A console page that cannot be shown: rendered as a page with a way back, never as raw JSON."""
+
+    def __init__(self, status: int, heading: str, message: str, back_href: str = "/console/screen",
+                 back_label: str = "Back to the console"):
+        super().__init__(message)
+        self.status, self.heading, self.message = status, heading, message
+        self.back_href, self.back_label = back_href, back_label
+
+
+async def page_error(request: Request, exc: Exception) -> Response:
+    """The exception handler for :class:`PageError`."""
+    assert isinstance(exc, PageError)
+    return render(request, "error.html", signed_in(request), status=exc.status, heading=exc.heading,
+                  message=exc.message, back_href=exc.back_href, back_label=exc.back_label)

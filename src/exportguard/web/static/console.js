@@ -1,4 +1,5 @@
-// exportguard console: batch progress polling and "select all" in the review queue. Pages work without it.
+// exportguard console: progress polling, queue selection count, dispositions recorded in place.
+// Every page works without it (plain forms and links); this only saves reloads and scrolling.
 (function () {
   "use strict";
   const bar = document.getElementById("batch-progress");
@@ -13,10 +14,50 @@
     };
     window.setTimeout(poll, 400);
   }
+
+  // Review queue: "select all" leaves exact (1.00) matches alone unless they are included; the count is shown.
   const all = document.getElementById("select-all");
+  const exact = document.getElementById("include-exact");
+  const count = document.getElementById("selected-count");
+  const boxes = () => Array.from(document.querySelectorAll("input[name=selected]"));
+  const recount = () => {
+    if (!count) { return; }
+    const chosen = boxes().filter((box) => box.checked);
+    const exactChosen = chosen.filter((box) => box.dataset.exact).length;
+    count.textContent = chosen.length + " selected" + (exactChosen ? " (" + exactChosen + " exact" +
+      (exact && exact.checked ? ", included)" : ", left out unless included)") : "") + "; you confirm on the next page.";
+  };
   if (all) {
     all.addEventListener("change", () => {
-      document.querySelectorAll("input[name=selected]").forEach((box) => { box.checked = all.checked; });
+      boxes().forEach((box) => { box.checked = all.checked && (!box.dataset.exact || (exact && exact.checked)); });
+      recount();
     });
   }
+  boxes().forEach((box) => box.addEventListener("change", recount));
+  if (exact) { exact.addEventListener("change", recount); }
+
+  // Screening page: record a disposition without reloading; the hit's row says what was recorded.
+  const status = document.getElementById("disposition-status");
+  document.querySelectorAll("form[data-inplace]").forEach((form) => {
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const response = await fetch(form.action, {
+        method: "POST", body: new FormData(form), credentials: "same-origin",
+        headers: { Accept: "application/json" },
+      });
+      if (!response.ok) { form.submit(); return; }  // let the server's page explain the refusal
+      const done = await response.json();
+      const group = form.closest("tbody.hit");
+      const row = document.createElement("tr");
+      const cell = document.createElement("td");
+      cell.colSpan = 5;
+      cell.className = "decided-inline decision-" + done.decision;
+      cell.textContent = done.label + " recorded for " + done.entry + " by " + done.by + ": " + done.reason;
+      row.appendChild(cell);
+      group.replaceChildren(row);
+      cell.tabIndex = -1;
+      cell.focus();
+      if (status) { status.textContent = done.label + " recorded for " + done.entry + "."; }
+    });
+  });
 })();
