@@ -19,6 +19,7 @@ from exportguard.web.templating import PageError, page_error
 #: Modules that each expose ``router`` (a FastAPI APIRouter); add yours here.
 ROUTERS = [
     "exportguard.api.routes.screening",
+    "exportguard.api.routes.search",
     "exportguard.api.routes.determinations",
     "exportguard.api.routes.applications",
     "exportguard.api.routes.licenses",
@@ -27,6 +28,7 @@ ROUTERS = [
     "exportguard.api.routes.monitoring",
     "exportguard.api.routes.tariffs",
     "exportguard.web.routes",
+    "exportguard.api.docs_ui",
 ]
 
 DESCRIPTION = """\
@@ -38,7 +40,8 @@ recorded in a hash-chained audit log. Errors always carry a machine-readable `co
 
 def create_app(database_url: str | None = None) -> FastAPI:
     """The API over the database at ``database_url`` (else ``EXPORTGUARD_DATABASE_URL``, else SQLite)."""
-    app = FastAPI(title="exportguard", version=__version__, description=DESCRIPTION, responses=ERROR_RESPONSES)
+    app = FastAPI(title="exportguard", version=__version__, description=DESCRIPTION, responses=ERROR_RESPONSES,
+                  docs_url=None, redoc_url=None)  # /docs is served from local assets (api/docs_ui.py)
     engine = make_engine(database_url)
     app.state.engine = engine
     app.state.sessions = session_factory(engine)

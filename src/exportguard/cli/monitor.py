@@ -123,36 +123,61 @@ def list_versions(database_url: DatabaseUrl = None, output: OutputFormat = Forma
 
 
 @lists_app.command("diff")
-def diff_versions(old: str, new: str, database_url: DatabaseUrl = None, output: OutputFormat = Format.table,
-                  limit: Annotated[int, typer.Option(min=0, help="Entries shown per kind (table).")] = 20) -> None:
-    """Added, removed and modified entries between two stored versions (ids from `lists versions`)."""
-    from exportguard.lists.versions import diff
-    from exportguard.store.list_store import snapshot_of
-    from exportguard.store.monitoring import ListVersionRecord
+def diff_versions(
+    old: Annotated[str, typer.Argument(help="Old version: an id from `lists versions` (or a unique prefix of one), "
+                                       "or SOURCE@previous, e.g. csl@previous.")],
+    new: Annotated[str, typer.Argument(help="New version, likewise; SOURCE@current is the one in force.")],
+    database_url: DatabaseUrl = None, output: OutputFormat = Format.table,
+    limit: Annotated[int, typer.Option(min=0, help="Entries shown per kind (table).")] = 20,
+) -> None:
+    """Added, removed and modified entries between two stored versions of the same list, with the old and
+    new value of every changed field.
+
+    Example: exportguard lists diff csl@previous csl@current
+    """
+    from exportguard.lists.versions import NotComparable, diff
+    from exportguard.store.list_store import resolve_version, snapshot_of
 
     with _sessions(database_url)() as session:
-        records = [session.get(ListVersionRecord, version_id) for version_id in (old, new)]
-        if None in records:
-            errors.print(f"[red]Unknown version[/red]: {old if records[0] is None else new}")
-            raise typer.Exit(1)
-        changes = diff(*(snapshot_of(session, record) for record in records if record is not None))
+        records = [resolve_version(session, reference) for reference in (old, new)]
+        if records[0] is None or records[1] is None:
+            errors.print(f"[red]Unknown version[/red]: {old if records[0] is None else new} "
+                         "(see `exportguard lists versions`)")
+            raise typer.Exit(2)
+        try:
+            changes = diff(snapshot_of(session, records[0]), snapshot_of(session, records[1]))
+        except NotComparable as exc:
+            errors.print(f"[red]Refused:[/red] {exc}")
+            raise typer.Exit(2) from exc
     data = diff_json(changes)
-    table = Table("change", "entry", "name", "fields")
+    table = Table("change", "entry", "name", "old → new")
     for kind in ("added", "removed", "modified"):
         for entry in data[kind][:limit]:
-            table.add_row(kind, entry["key"], entry["name"], ", ".join(entry.get("fields", [])))
+            detail = "; ".join(f"{c['field']}: {_short(c['old'])} → {_short(c['new'])}" for c in entry.get("changes", []))
+            table.add_row(kind, entry["key"], entry["name"], detail)
     _emit(data, output, table)
     if output is Format.table:
         console.print(changes.summary())
 
 
 def diff_json(changes: Any) -> dict[str, list[dict[str, Any]]]:
-    """A :class:`ListDiff` as JSON: keys and names, and for modified entries the fields that changed."""
+    """A :class:`ListDiff` as JSON: keys and names; for modified entries each changed field, old and new."""
     return {
         "added": [{"key": p.key, "name": p.name} for p in changes.added],
         "removed": [{"key": p.key, "name": p.name} for p in changes.removed],
-        "modified": [{"key": m.new.key, "name": m.new.name, "fields": list(m.fields)} for m in changes.modified],
+        "modified": [{"key": m.new.key, "name": m.new.name, "fields": list(m.fields),
+                      "changes": [{"field": f, "old": _plain(o), "new": _plain(n)} for f, o, n in m.changes]}
+                     for m in changes.modified],
     }
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _short(value: Any, width: int = 60) -> str:
+    text = "; ".join(map(str, value)) if isinstance(value, list | tuple) else str(value or "—")
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @customers_app.command("import")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -23,9 +24,14 @@ console = Console()
 errors = Console(stderr=True)
 
 HIT_COLUMNS = (
-    "row", "query", "country", "score", "band", "list", "name", "matched_name", "matched_alias",
+    "row", "customer_id", "query", "country", "score", "band", "list", "name", "matched_name", "matched_alias",
     "federal_register", "license_requirement", "license_policy", "explanation", "list_version",
 )  # fmt: skip
+
+
+ID_COLUMNS = ("customer_id", "id")
+#: Rejected rows echoed after the summary; the rejected-rows file has them all.
+SHOWN_REJECTS = 5
 
 
 class OutputFormat(StrEnum):
@@ -121,7 +127,7 @@ def _shorten(text: str, limit: int = 140) -> str:
 
 def _row(row: int, query: str, country: str | None, hit: Hit) -> dict[str, object]:
     return {
-        "row": row, "query": query, "country": country or "", "score": round(hit.score, 4), "band": hit.band,
+        "row": row, "customer_id": "", "query": query, "country": country or "", "score": round(hit.score, 4), "band": hit.band,
         "list": hit.party.list_code, "name": hit.party.name, "matched_name": hit.matched_name,
         "matched_alias": hit.matched_alias, "federal_register": hit.party.federal_register_notice,
         "license_requirement": hit.party.license_requirement, "license_policy": hit.party.license_policy,
@@ -141,41 +147,69 @@ def screen_file(
     output_file: Annotated[Path, typer.Option("-o", "--output", help="Where to write the hits (CSV or .json).")],
     name_column: Annotated[str, typer.Option(help="Column holding the party name.")] = "name",
     country_column: Annotated[str, typer.Option(help="Column holding the ISO-2 country (optional).")] = "country",
+    id_column: Annotated[str | None, typer.Option(help="Column holding your customer id, copied to every hit "
+                                                  "(default: customer_id, else id, when present).")] = None,
     threshold: Threshold = DEFAULT_THRESHOLD,
+    limit: Annotated[int, typer.Option(min=1, max=100, help="Most hits kept per row, best first.")] = 10,
+    rejected_file: Annotated[Path | None, typer.Option("--rejected", help="Where to write the rows that could "
+                                                       "not be screened, with the reason (default: next to the "
+                                                       "output, OUTPUT.rejected.csv).")] = None,
     lists: Lists = None,
     list_file: ListFile = None,
 ) -> None:
-    """Screen every row of a customer CSV; write the hits, report bad rows without stopping.
+    """Screen every row of a customer CSV; write the hits, and the rows that could not be screened to a
+    second file, without stopping. Output paths are checked before any screening starts.
 
     Example: exportguard screen-file examples/customers.csv -o hits.csv
     """
+    rejected_file = rejected_file or output_file.with_name(f"{output_file.stem}.rejected.csv")
+    for path in (output_file, rejected_file):
+        _check_writable(path)
+    rows, columns = _read_rows(input_file, name_column)
+    id_column = id_column or next((c for c in ID_COLUMNS if c in columns), None)
+    if id_column is not None and id_column not in columns:
+        errors.print(f"[red]{input_file.name}: no {id_column!r} column[/red] (columns: {columns})")
+        raise typer.Exit(2)
     screener = _screener(list_file)
-    rows = _read_rows(input_file, name_column)
     hits: list[dict[str, object]] = []
-    problems: list[str] = []
+    problems: list[dict[str, object]] = []
     with _progress() as progress:
         task = progress.add_task("screening", total=len(rows))
         for number, row in rows:
-            name, country = row.get(name_column, ""), row.get(country_column) or None
+            name, country = row.get(name_column) or "", row.get(country_column) or None
+            customer_id = (row.get(id_column) or "") if id_column else ""
             try:
-                found = screener.screen(name, country, threshold=threshold, lists=lists)
+                found = screener.screen(name, country, threshold=threshold, lists=lists, limit=limit)
             except ScreeningInputError as exc:
-                problems.append(f"row {number}: {exc}")
+                problems.append({"row": number, "error": str(exc), **row})
             else:
-                hits.extend(_row(number, name, country, hit) for hit in found)
+                hits.extend({**_row(number, name, country, hit), "customer_id": customer_id} for hit in found)
             progress.advance(task)
     _write_hits(output_file, hits)
-    _summarise(len(rows), hits, problems, output_file)
+    _write_rejected(rejected_file, problems, columns)
+    _summarise(len(rows), hits, problems, output_file, rejected_file)
 
 
-def _read_rows(path: Path, name_column: str) -> list[tuple[int, dict[str, str]]]:
+def _check_writable(path: Path) -> None:
+    """Exit 2 before screening when ``path`` cannot be written: hours of screening must not end in a traceback."""
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        errors.print(f"[red]Cannot write {path}:[/red] the folder {folder} does not exist")
+        raise typer.Exit(2)
+    if path.is_dir() or not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        errors.print(f"[red]Cannot write {path}:[/red] {'it is a folder' if path.is_dir() else 'permission denied'}")
+        raise typer.Exit(2)
+
+
+def _read_rows(path: Path, name_column: str) -> tuple[list[tuple[int, dict[str, str]]], list[str]]:
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
-            if name_column not in (reader.fieldnames or []):
+            columns = list(reader.fieldnames or [])
+            if name_column not in columns:
                 errors.print(f"[red]{path.name}: no {name_column!r} column[/red] (columns: {reader.fieldnames})")
                 raise typer.Exit(2)
-            return [(number, row) for number, row in enumerate(reader, start=2)]
+            return [(number, row) for number, row in enumerate(reader, start=2)], columns
     except (UnicodeDecodeError, csv.Error) as exc:
         errors.print(f"[red]{path.name}: cannot read as UTF-8 CSV:[/red] {exc}")
         raise typer.Exit(2) from exc
@@ -196,9 +230,22 @@ def _write_hits(path: Path, hits: list[dict[str, object]]) -> None:
         _write_csv(handle, hits)
 
 
-def _summarise(total: int, hits: list[dict[str, object]], problems: list[str], output: Path) -> None:
+def _write_rejected(path: Path, problems: list[dict[str, object]], columns: list[str]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=["row", "error", *columns], extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows(problems)
+
+
+def _summarise(total: int, hits: list[dict[str, object]], problems: list[dict[str, object]], output: Path,
+               rejected: Path) -> None:
+    """The summary, after the progress bar is gone: counts, where the files are, the first rejected rows."""
     flagged = len({hit["row"] for hit in hits})
     console.print(f"Screened {total} row(s): {flagged} with hits ({len(hits)} hits), {len(problems)} rejected.")
     console.print(f"Hits written to {output}")
-    for problem in problems:
-        errors.print(f"[yellow]skipped[/yellow] {problem}")
+    if problems:
+        console.print(f"Rejected rows written to {rejected}")
+    for problem in problems[:SHOWN_REJECTS]:
+        errors.print(f"[yellow]skipped[/yellow] row {problem['row']}: {problem['error']}")
+    if len(problems) > SHOWN_REJECTS:
+        errors.print(f"[yellow]... and {len(problems) - SHOWN_REJECTS} more in {rejected}[/yellow]")

@@ -52,6 +52,7 @@ def serve(
 
     import uvicorn
 
+    from exportguard.cli.serving import AnnouncingServer
     from exportguard.store.base import DATABASE_URL_ENV
     from exportguard.store.base import database_url as resolve
     from exportguard.store.migrate import upgrade
@@ -59,8 +60,14 @@ def serve(
     os.environ[DATABASE_URL_ENV] = resolve(database_url)  # worker processes read the URL from here
     if migrate:
         upgrade(database_url)
-    uvicorn.run("exportguard.api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning", access_log=False)
+    address = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    announce = f"exportguard listening on {address}: console at {address}/console, API docs at {address}/docs"
+    options = {"factory": True, "host": host, "port": port, "log_level": "warning", "access_log": False}
+    if workers > 1:  # uvicorn's supervisor binds the socket before it starts the workers
+        console.print(f"{announce} ({workers} workers)")
+        uvicorn.run("exportguard.api.app:create_app", workers=workers, **options)  # type: ignore[arg-type]
+        return
+    AnnouncingServer(uvicorn.Config("exportguard.api.app:create_app", **options), announce).run()  # type: ignore[arg-type]
 
 
 @db_app.command("upgrade")

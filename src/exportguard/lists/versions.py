@@ -24,6 +24,12 @@ class Modified:
     new: Party
     fields: tuple[str, ...]
 
+    @property
+    def changes(self) -> tuple[tuple[str, object, object], ...]:
+        """Each changed field with its old and its new value."""
+        before, after = self.old.content_fields(), self.new.content_fields()
+        return tuple((name, before.get(name), after.get(name)) for name in self.fields)
+
 
 @dataclass(frozen=True)
 class ListDiff:
@@ -46,6 +52,10 @@ class VersionRefused(ValueError):
     """A new list version that would not be made current; the last good version stays."""
 
 
+class NotComparable(ValueError):
+    """Two versions of different lists: every entry of one would show as removed, every other as added."""
+
+
 def content_hash(party: Party) -> str:
     """SHA-256 of an entry's content fields: a disposition made on it holds while this is unchanged."""
     body = json.dumps(party.content_fields(), sort_keys=True, default=str, separators=(",", ":"))
@@ -59,7 +69,10 @@ def changed_fields(old: Party, new: Party) -> tuple[str, ...]:
 
 
 def diff(old: ListSnapshot, new: ListSnapshot) -> ListDiff:
-    """What changed from ``old`` to ``new``, in the new version's order."""
+    """What changed from ``old`` to ``new`` (versions of the same list), in the new version's order."""
+    if old.version.source != new.version.source:
+        raise NotComparable(f"cannot compare a {old.version.source} version with a {new.version.source} version: "
+                            "choose two versions of the same list")
     old_by_key, new_by_key = old.by_key(), new.by_key()
     modified = []
     for key, party in new_by_key.items():

@@ -98,3 +98,19 @@ def _insert(session: Session, snapshot: ListSnapshot, actor: str, previous_id: s
 def versions(session: Session) -> list[ListVersionRecord]:
     """Every stored version, newest first."""
     return list(session.scalars(select(ListVersionRecord).order_by(ListVersionRecord.loaded_at.desc())))
+
+
+def resolve_version(session: Session, reference: str) -> ListVersionRecord | None:
+    """A stored version by id, by ``SOURCE@current`` / ``SOURCE@previous``, or by a unique prefix of its id."""
+    found = session.get(ListVersionRecord, reference)
+    if found is not None:
+        return found
+    source, _, which = reference.partition("@")
+    if which in {"current", "latest"}:
+        return current_version(session, source)
+    if which == "previous":
+        current = current_version(session, source)
+        return session.get(ListVersionRecord, current.previous_id) if current and current.previous_id else None
+    matches = list(session.scalars(select(ListVersionRecord).where(ListVersionRecord.id.startswith(reference,
+                                                                                                  autoescape=True))))
+    return matches[0] if len(matches) == 1 else None

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
+from sqlalchemy import select
 from starlette.responses import Response
 
 from exportguard.api.routes.determinations import store_determination
@@ -19,9 +20,10 @@ from exportguard.rules.transaction import (
     ROLES,
     TRANSACTION_TYPES,
 )
+from exportguard.store.tables import Determination as StoredDetermination
 from exportguard.store.writes import write_transaction
-from exportguard.web import session
-from exportguard.web.templating import render
+from exportguard.web import exports, session
+from exportguard.web.templating import PageError, render
 from exportguard.web.timeline import tgl_timeline
 
 router = APIRouter()
@@ -69,7 +71,55 @@ def check(request: Request, csrf: Line, type: Line, day: Line, destination: Line
     with write_transaction(request.app.state.sessions) as db:
         stored_id = store_determination(db, result, user.name).id
     return render(request, "check.html", user, form=form, result=result, stored_id=stored_id,
-                  timelines=_timelines(result), lifted_by=lifted_by(result), **FORM_HELP)
+                  timelines=_timelines(result),
+                  lifted_by=lifted_labels([f.to_dict() for f in result.findings]), **FORM_HELP)
+
+
+Format = Annotated[str, Query(pattern="^(html|csv)$")]
+LISTED = 200
+DETERMINATION_COLUMNS = ("id", "created_at", "created_by", "as_of", "status", "reference", "destination", "parties",
+                         "items", "list_versions")
+FINDING_COLUMNS = ("id", "rule", "kind", "lifted_by", "citation", "reason", "item", "party", "entry",
+                   "applied_policy", "sources", "uncertain_reason")
+
+
+@router.get("/determinations")
+def determinations(request: Request, format: Format = "html") -> Response:
+    """The latest recorded determinations (from the console and the API), newest first; CSV on request."""
+    user = session.require(request)
+    with request.app.state.sessions() as db:
+        found = list(db.scalars(select(StoredDetermination).order_by(StoredDetermination.id.desc()).limit(LISTED)))
+        rows = [_summary(stored) for stored in found]
+    if format == "csv":
+        return exports.csv_response("determinations.csv", DETERMINATION_COLUMNS, rows)
+    return render(request, "determinations.html", user, rows=rows)
+
+
+@router.get("/determinations/{determination_id}")
+def determination_record(request: Request, determination_id: int, format: Format = "html") -> Response:
+    """One determination as made: inputs, status, every finding; printable, and its findings as CSV."""
+    user = session.require(request)
+    with request.app.state.sessions() as db:
+        stored = db.get(StoredDetermination, determination_id)
+        if stored is None:
+            raise PageError(404, "No such determination", f"There is no determination {determination_id}.",
+                            "/console/determinations", "Recorded determinations")
+        summary, outputs = _summary(stored), stored.outputs
+    lifted = lifted_labels(outputs["findings"])
+    if format == "csv":
+        rows = [{**f, "lifted_by": lifted.get(f["id"], "")} for f in outputs["findings"]]
+        return exports.csv_response(f"determination-{determination_id}.csv", FINDING_COLUMNS, rows)
+    return render(request, "determination.html", user, record=summary, outputs=outputs, lifted_by=lifted)
+
+
+def _summary(stored: StoredDetermination) -> dict[str, Any]:
+    inputs = stored.inputs
+    return {"id": stored.id, "created_at": stored.created_at.strftime("%Y-%m-%d %H:%M"), "created_by": stored.created_by,
+            "as_of": stored.as_of, "status": stored.status, "reference": inputs.get("reference", ""),
+            "destination": inputs.get("destination", ""),
+            "parties": "; ".join(f"{p.get('name')} ({p.get('role')})" for p in inputs.get("parties", [])),
+            "items": "; ".join(f"{i.get('eccn')} {i.get('description', '')}".strip() for i in inputs.get("items", [])),
+            "list_versions": ", ".join(stored.list_versions)}
 
 
 def _transaction(form: dict[str, Any]) -> dict[str, Any]:
@@ -133,12 +183,12 @@ def _item(cells: list[str]) -> dict[str, Any]:
             "value": float(value or 0), "item_type": item_type or "commodity"}
 
 
-def lifted_by(result: Determination) -> dict[str, str]:
-    """Finding id -> what lifted it (``TGL-2``, a license exception), for the findings table."""
+def lifted_labels(findings: list[dict[str, Any]]) -> dict[str, str]:
+    """Finding id -> what lifted it (``TGL-2 (F4)``, a license exception's rule), for the findings table."""
     lifted: dict[str, str] = {}
-    for finding in result.findings:
-        label = finding.reason.split(" ", 1)[0] if finding.rule == "R8-TGL" else (finding.rule or finding.id)
-        lifted.update(dict.fromkeys(finding.lifts, f"{label} ({finding.id})"))
+    for finding in findings:
+        label = finding["reason"].split(" ", 1)[0] if finding["rule"] == "R8-TGL" else (finding["rule"] or finding["id"])
+        lifted.update(dict.fromkeys(finding.get("lifts", []), f"{label} ({finding['id']})"))
     return lifted
 
 

@@ -20,7 +20,7 @@ from exportguard.lists.model import ListSnapshot
 from exportguard.store.list_store import snapshot_of
 from exportguard.store.list_store import versions as stored_versions
 from exportguard.store.monitoring import CustomerRecord, ListVersionRecord
-from exportguard.web import session
+from exportguard.web import exports, session
 from exportguard.web.templating import render
 
 router = APIRouter()
@@ -30,7 +30,8 @@ Version = Annotated[str, Query(max_length=80)]
 
 @router.get("/lists")
 def list_versions(request: Request, old: Version = "", new: Version = "") -> Response:
-    """Pick two versions; see added, removed and modified entries and the customers each change affects."""
+    """Pick two versions of one list; see added, removed and modified entries (old and new value of each
+    changed field) and the customers each change affects."""
     user = session.require(request)
     with request.app.state.sessions() as db:
         records = stored_versions(db)
@@ -38,9 +39,30 @@ def list_versions(request: Request, old: Version = "", new: Version = "") -> Res
         if not (old and new):
             return render(request, "lists.html", user, **context)
         before, after = _snapshot(db, old), _snapshot(db, new)
-        changes = versions.diff(before, after)
+        try:
+            changes = versions.diff(before, after)
+        except versions.NotComparable as error:
+            return render(request, "lists.html", user, status=422, error=str(error), **context)
         return render(request, "lists.html", user, changes=changes, before=before, after=after,
                       affected=_affected(db, after, changes), **context)
+
+
+@router.get("/lists/diff.csv")
+def export_diff(request: Request, old: Version, new: Version) -> Response:
+    """Every added, removed and modified entry between two versions of one list, one changed field a row."""
+    session.require(request)
+    with request.app.state.sessions() as db:
+        before, after = _snapshot(db, old), _snapshot(db, new)
+    try:
+        changes = versions.diff(before, after)
+    except versions.NotComparable as error:
+        raise HTTPException(422, str(error)) from error
+    rows = ([{"change": "added", "entry_key": p.key, "name": p.name} for p in changes.added]
+            + [{"change": "removed", "entry_key": p.key, "name": p.name} for p in changes.removed]
+            + [{"change": "modified", "entry_key": m.new.key, "name": m.new.name, "field": name, "old": old_value,
+                "new": new_value} for m in changes.modified for name, old_value, new_value in m.changes])
+    return exports.csv_response(f"list-diff-{old}-{new}.csv".replace("@", "_"),
+                                ("change", "entry_key", "name", "field", "old", "new"), rows)
 
 
 def _snapshot(db: Session, version_id: str) -> ListSnapshot:

@@ -11,7 +11,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.responses import Response
 
 from exportguard.store.users import Principal, authenticate
-from exportguard.web import batch_pages, check_pages, license_pages, list_pages, screen_pages, session, tariff_pages
+from exportguard.web import (
+    batch_pages,
+    check_pages,
+    hit_pages,
+    license_pages,
+    list_pages,
+    screen_pages,
+    session,
+    tariff_pages,
+)
 from exportguard.web.templating import render
 
 STATIC = Path(__file__).parent / "static"
@@ -24,6 +33,7 @@ router.include_router(check_pages.router)
 router.include_router(license_pages.router)
 router.include_router(list_pages.router)
 router.include_router(tariff_pages.router)
+router.include_router(hit_pages.router)
 
 Field = Annotated[str, Form(max_length=500)]
 

@@ -46,8 +46,7 @@ class TransitionRequest(Strict):
 
 @router.post("", status_code=201, summary="Draft a license application", response_model=ApplicationOut)
 def draft(request: ApplicationDraft, caller: Analyst, factory: Sessions) -> dict[str, Any]:
-    fields = request.model_dump(mode="json", exclude={"drafted_on"})
-    fields["total_value_cents"] = sum(cents(item.value) for item in request.items)
+    fields = application_fields(request)
     with write_transaction(factory) as session:
         created = store.create_application(session, fields, caller.name, request.drafted_on or date.today())
         return view(created, date.today())
@@ -84,6 +83,13 @@ def move(application_id: RecordId, request: TransitionRequest, caller: Analyst, 
                               tuple(request.riders))
     with translated_store_errors(), write_transaction(factory) as session:
         return view(store.transition(session, application_id, change, caller.name), date.today())
+
+
+def application_fields(request: ApplicationDraft) -> dict[str, Any]:
+    """The stored fields of a drafted application, with its total value (the API and the console draft alike)."""
+    fields = request.model_dump(mode="json", exclude={"drafted_on"})
+    fields["total_value_cents"] = sum(cents(item.value) for item in request.items)
+    return fields
 
 
 def summary(application: Application) -> dict[str, Any]:

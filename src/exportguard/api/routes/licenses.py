@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from pydantic import Field, model_validator
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from exportguard.api.auth import Analyst, Caller, ReadSession, Reviewer, Sessions
 from exportguard.api.errors import ApiError, translated_store_errors
@@ -73,16 +74,21 @@ class LicenseChange(Strict):
 
 @router.post("", status_code=201, summary="Record an issued license", response_model=LicenseOut)
 def issue(request: LicenseIn, caller: Reviewer, factory: Sessions) -> dict[str, Any]:
+    with translated_store_errors(), write_transaction(factory) as session:
+        return view(issue_recorded(session, request, caller.name))
+
+
+def issue_recorded(session: Session, request: LicenseIn, actor: str) -> License:
+    """Record an issued license (the API and the console alike); a license number is recorded once."""
     fields = request.model_dump(mode="json", exclude={"quantity", "value"})
     fields["issued_on"] = request.issued_on
     fields["valid_until"] = request.valid_until or balance.valid_until(request.issued_on)
     fields["quantity"] = request.quantity or sum(item.quantity for item in request.items)
     fields["value_cents"] = cents(request.value) if request.value is not None else sum(
         cents(item.value) for item in request.items)
-    with translated_store_errors(), write_transaction(factory) as session:
-        if session.scalars(select(License.id).where(License.license_number == request.license_number)).first():
-            raise ApiError(409, "duplicate", f"license {request.license_number} is already recorded")
-        return view(store.issue_license(session, fields, caller.name))
+    if session.scalars(select(License.id).where(License.license_number == request.license_number)).first():
+        raise ApiError(409, "duplicate", f"license {request.license_number} is already recorded")
+    return store.issue_license(session, fields, actor)
 
 
 @router.get("", summary="List licenses, newest first", response_model=list[LicenseOut])

@@ -14,7 +14,7 @@ from exportguard.api.errors import ApiError
 from exportguard.api.limits import PRINTABLE
 from exportguard.api.schemas import RecordId, Strict
 from exportguard.lists.model import Party
-from exportguard.lists.versions import diff
+from exportguard.lists.versions import NotComparable, diff
 from exportguard.store.customer_store import MonitoringError, dispose, hit_queue
 from exportguard.store.list_store import snapshot_of, versions
 from exportguard.store.monitoring import CustomerRecord, ListVersionRecord, ScreeningHitRecord
@@ -44,12 +44,17 @@ def version_diff(old: VersionId, new: VersionId, _caller: Caller, session: ReadS
     records = [session.get(ListVersionRecord, version_id) for version_id in (old, new)]
     if records[0] is None or records[1] is None:
         raise ApiError(404, "not_found", f"unknown list version {old if records[0] is None else new}")
-    changes = diff(snapshot_of(session, records[0]), snapshot_of(session, records[1]))
+    try:
+        changes = diff(snapshot_of(session, records[0]), snapshot_of(session, records[1]))
+    except NotComparable as error:
+        raise ApiError(422, "not_comparable", str(error)) from error
     return {
         **changes.summary(),
         "added_entries": [{"key": p.key, "name": p.name} for p in changes.added],
         "removed_entries": [{"key": p.key, "name": p.name} for p in changes.removed],
-        "modified_entries": [{"key": m.new.key, "name": m.new.name, "fields": list(m.fields)}
+        "modified_entries": [{"key": m.new.key, "name": m.new.name, "fields": list(m.fields),
+                              "changes": [{"field": name, "old": old_value, "new": new_value}
+                                          for name, old_value, new_value in m.changes]}
                              for m in changes.modified],
     }
 
