@@ -53,10 +53,19 @@ def test_load_import_rescreen_change_and_diff(database: Path, fixtures: Path) ->
     again = _json(["rescreen", "--format", "json", "--processes", "1"])
     assert again["mode"] == "delta" and again["retired"] == 1
     changes = _json(["lists", "diff", first["version"], second["version"], "--format", "json"])
+    old_aliases = ["Fazel Rahim Farid", "Farid", "Engineer Idris"]
     assert changes["modified"] == [{"key": changes["modified"][0]["key"], "name": "Fazal Rahim Farid",
-                                    "fields": ["aliases"]}]
+                                    "fields": ["aliases"], "changes": [
+                                        {"field": "aliases", "old": old_aliases, "new": [*old_aliases, "Fazal Farid"]}]}]
+    assert _json(["lists", "diff", "el@previous", "el@current", "--format", "json"]) == changes
+    assert _json(["lists", "diff", first["version"][:9], second["version"], "--format", "json"]) == changes
+    _json(["lists", "update", str(fixtures / "csl_excerpt.csv"), "--format", "csl", "--output", "json"])
+    across = runner.invoke(app, ["lists", "diff", first["version"], "csl@current"])
+    assert across.exit_code == 2 and "same list" in across.output
+    unknown = runner.invoke(app, ["lists", "diff", "el@nowhere", second["version"]])
+    assert unknown.exit_code == 2 and "Unknown version: el@nowhere" in unknown.output
     versions = _json(["lists", "versions", "--format", "json"])
-    assert [v["current"] for v in versions] == [True, False]
+    assert [(v["source"], v["current"]) for v in versions] == [("csl", True), ("el", True), ("el", False)]
 
 
 def test_truncated_list_is_refused(database: Path, fixtures: Path) -> None:

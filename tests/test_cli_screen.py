@@ -66,3 +66,40 @@ def test_screen_against_a_user_supplied_list_file(fixtures: Path) -> None:
     )
     assert result.exit_code == 1
     assert "csl@" in json.loads(result.stdout)["hits"][0]["list_version"]
+
+
+def test_screen_file_keeps_customer_ids_and_writes_the_rejected_rows(tmp_path: Path) -> None:
+    output = tmp_path / "hits.csv"
+    result = runner.invoke(app, ["screen-file", str(EXAMPLES / "customers.csv"), "-o", str(output)])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(output.open(encoding="utf-8")))
+    assert {row["customer_id"] for row in rows if row["query"] == "Huawei Device Co Ltd"} == {"C-1002"}
+    assert all(row["customer_id"].startswith("C-") for row in rows)
+    rejected = list(csv.DictReader((tmp_path / "hits.rejected.csv").open(encoding="utf-8")))
+    assert [(r["row"], r["error"]) for r in rejected] == [("15", "name must be a non-empty string")]
+    assert rejected[0]["customer_id"] and "Rejected rows written to" in result.stdout
+
+
+def test_screen_file_limit_caps_the_hits_per_row(tmp_path: Path) -> None:
+    output = tmp_path / "hits.csv"
+    result = runner.invoke(app, ["screen-file", str(EXAMPLES / "customers.csv"), "-o", str(output), "--limit", "1"])
+    assert result.exit_code == 0, result.output
+    rows = [row["row"] for row in csv.DictReader(output.open(encoding="utf-8"))]
+    assert rows and len(rows) == len(set(rows))
+
+
+def test_screen_file_refuses_an_unwritable_output_before_screening(tmp_path: Path, monkeypatch) -> None:
+    def no_screening(_list_file: object) -> None:
+        raise AssertionError("screened before checking the output path")
+
+    monkeypatch.setattr("exportguard.cli.screen._screener", no_screening)
+    result = runner.invoke(app, ["screen-file", str(EXAMPLES / "customers.csv"), "-o", "/missing/dir/x.csv"])
+    assert result.exit_code == 2
+    assert "Cannot write /missing/dir/x.csv" in _flat(result.stderr) and "does not exist" in _flat(result.stderr)
+    folder = runner.invoke(app, ["screen-file", str(EXAMPLES / "customers.csv"), "-o", str(tmp_path)])
+    assert folder.exit_code == 2 and "it is a folder" in _flat(folder.stderr)
+
+
+def _flat(text: str) -> str:
+    """Rich wraps long lines at the terminal width."""
+    return " ".join(text.split())

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
 from exportguard.api.app import create_app
 from exportguard.cli.app import load_commands
-from exportguard.store.base import Base, make_engine
+from exportguard.store import console_batches
+from exportguard.store.base import Base, make_engine, session_factory
+from exportguard.store.console_batches import ConsoleBatch
 from exportguard.store.migrate import alembic_config, import_table_modules, upgrade
 
 runner = CliRunner()
@@ -69,4 +72,38 @@ def test_upgrading_a_database_with_customers_and_hits_keeps_them(tmp_path: Path)
     command.downgrade(alembic_config(url), "0002")
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM screening_hits")).scalar_one() == 1
+    engine.dispose()
+
+
+def test_upgrading_a_populated_0005_database_adds_console_batches_and_keeps_the_rest(tmp_path: Path) -> None:
+    """0006 only adds a table: customers, hits, list versions and the audit chain come through untouched."""
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    upgrade(url, "0005")
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO customers (id, external_ref, name, needs_screening) "
+                                "VALUES (1, 'K-1', 'Acme', 0)"))
+        connection.execute(text(
+            "INSERT INTO list_versions (id, source, content_hash, file_name, party_count, loaded_at, loaded_by, "
+            "current, screened_with) VALUES ('el@0', 'el', 'h', 'el.json', 1, '2026-11-23 00:00:00', 't', 1, 'm')"))
+        connection.execute(text(
+            "INSERT INTO screening_hits (customer_id, entry_key, list_version, score, matched_name, features, "
+            "status, updated_at) VALUES (1, 'EL:1', 'el@0', 0.9, 'Acme', '', 'new', '2026-11-23 00:00:00')"))
+    upgrade(url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT name, needs_screening FROM customers")).one() == ("Acme", 0)
+        assert connection.execute(text("SELECT screened_with FROM list_versions")).scalar_one() == "m"
+        assert connection.execute(text("SELECT count(*) FROM screening_hits")).scalar_one() == 1
+        assert connection.execute(text("SELECT count(*) FROM console_batches")).scalar_one() == 0
+    with session_factory(engine)() as session, session.begin():
+        console_batches.save(session, ConsoleBatch(
+            id="b1", owner="rev", file_name="c.csv", created_at=datetime(2026, 12, 3, tzinfo=UTC), finished_at=None,
+            list_version="el@0", rows=[{"row": 2, "name": "Acme", "country": "", "customer_id": "K-1"}], hits={},
+            errors={}, hit_count=0))
+    with session_factory(engine)() as session:
+        assert [b.rows[0]["customer_id"] for b in console_batches.recent(session)] == ["K-1"]
+    command.downgrade(alembic_config(url), "0005")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM screening_hits")).scalar_one() == 1
+        assert "console_batches" not in inspect(connection).get_table_names()
     engine.dispose()

@@ -74,7 +74,7 @@ def _snapshot(db: Session, version_id: str) -> ListSnapshot:
 
 def _affected(db: Session, after: ListSnapshot, changes: versions.ListDiff) -> list[dict[str, Any]]:
     """Stored customers who match an added or modified entry of the new version."""
-    if not changes.changed:
+    if not changes.changed or db.scalar(select(CustomerRecord.id).limit(1)) is None:
         return []
     screener = delta_screener(after, changes)
     modified = {change.new.key: change.fields for change in changes.modified}
