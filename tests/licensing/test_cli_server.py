@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from fastapi.testclient import TestClient
+from licensing_support import free_port
 from sqlalchemy import inspect, text
 from typer.testing import CliRunner
 
@@ -107,3 +112,18 @@ def test_upgrading_a_populated_0005_database_adds_console_batches_and_keeps_the_
         assert connection.execute(text("SELECT count(*) FROM screening_hits")).scalar_one() == 1
         assert "console_batches" not in inspect(connection).get_table_names()
     engine.dispose()
+
+
+def test_serve_says_where_it_listens_once_it_does(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'served.db'}"
+    port = free_port()
+    command = [sys.executable, "-m", "exportguard", "serve", "--port", str(port), "--database-url", url]
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env={**os.environ, "COLUMNS": "200"})
+    try:
+        line = server.stdout.readline() if server.stdout else ""
+        assert f"listening on http://127.0.0.1:{port}" in line, server.stderr.read() if server.stderr else ""
+        assert httpx.get(f"http://127.0.0.1:{port}/health", timeout=5).status_code == 200  # bound before it said so
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

@@ -1,4 +1,5 @@
-"""A live console for browser tests: uvicorn on a free local port over a migrated temporary SQLite database."""
+"""A live console for browser tests: uvicorn on a free local port over a migrated temporary SQLite database,
+and one headless Chromium, both shared by every browser test of the session."""
 
 from __future__ import annotations
 
@@ -9,13 +10,13 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import uvicorn
-from console_support import Console, free_port, users
+from console_support import CHROMIUM, CHROMIUM_ARGS, Console, free_port, users
 
 from exportguard.api.app import create_app
 from exportguard.store.migrate import upgrade
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     root = tmp_path_factory.mktemp("console")
     url = f"sqlite:///{root / 'console.db'}"
@@ -35,3 +36,13 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
     yield Console(base, keys, url)
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """One Chromium for the session (Playwright is imported only when a browser test runs)."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

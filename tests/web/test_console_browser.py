@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from console_support import CHROMIUM, CHROMIUM_ARGS, FIXTURES, Console
+from console_support import CHROMIUM, FIXTURES, Console
 
 from exportguard.batch.runner import Customer
 from exportguard.lists import ofac_sdn
@@ -27,14 +27,6 @@ playwright = pytest.importorskip("playwright.sync_api")
 README_SHOT = Path(__file__).parents[2] / "docs" / "img" / "console-screen.png"
 CUSTOMERS = Path(__file__).parents[2] / "examples" / "customers.csv"
 HIKVISION = "Hangzhou Hikvision Digital Technology Co., Ltd.; end_user; CN"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[playwright.Browser]:
-    with playwright.sync_playwright() as driver:
-        launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -70,8 +62,14 @@ def test_wrong_key_is_refused(page: playwright.Page, console: Console) -> None:
 def test_screen_and_disposition_is_remembered(page: playwright.Page, console: Console, tmp_path: Path) -> None:
     sign_in(page, console, "reviewer")
     screen(page, "Huawei Technologies", "CN")
-    first = page.locator("article.hit", has=page.locator(".tag", has_text=re.compile("^EL$"))).first
-    playwright.expect(first.locator("h3")).to_contain_text("Huawei Technologies Co., Ltd. (Huawei)")
+    table = page.get_by_role("table", name=re.compile("^Open hits"))
+    entry = table.locator("tbody.hit", has=page.locator(".tag", has_text=re.compile("^EL$"))).first.get_attribute(
+        "data-entry") or ""
+    first = table.locator(f"tbody.hit[data-entry='{entry}']")  # stays on this hit once its row is replaced
+    playwright.expect(first.locator("summary")).to_contain_text("Huawei Technologies Co., Ltd. (Huawei)")
+    playwright.expect(first.locator(".score")).to_contain_text("strong")  # told by text, not colour alone
+    assert "EL:" not in first.inner_text()  # the entry by name; its 40-character key only when expanded
+    first.locator("summary").click()
     playwright.expect(first.locator("mark")).to_have_text("Huawei Technologies Co., Ltd. (Huawei)")
     playwright.expect(first).to_contain_text("84 FR 2296")
     playwright.expect(first).to_contain_text("744.11 of the EAR")
@@ -79,26 +77,30 @@ def test_screen_and_disposition_is_remembered(page: playwright.Page, console: Co
     page.screenshot(path=str(tmp_path / "screen.png"), full_page=False)
     README_SHOT.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(tmp_path / "screen.png", README_SHOT)
-    entry = first.locator("input[name=entry_key]").get_attribute("value")
-    open_hits = page.locator("article.hit").count()
+    url = page.url
     first.get_by_label("False positive").check()
     first.get_by_label("Reason").fill("Our customer is a reseller in Shenzhen, not the listed Huawei entity")
     first.get_by_role("button", name="Record disposition").click()
-    playwright.expect(page.locator("article.hit")).to_have_count(open_hits - 1)
-    decided = page.get_by_role("table").filter(has_text=entry or "")
-    playwright.expect(decided).to_contain_text("False positive")
-    playwright.expect(decided).to_contain_text("reseller in Shenzhen")
+    playwright.expect(first).to_contain_text("False positive recorded for Huawei Technologies Co., Ltd. (Huawei)")
+    playwright.expect(page.locator("#disposition-status")).to_contain_text("False positive recorded")
+    assert page.url == url  # recorded in place: no reload, the row did not move
     screen(page, "  huawei   technologies ", "cn")
     page.wait_for_url(re.compile(r"name=\+\+huawei"))
-    playwright.expect(page.get_by_role("table").filter(has_text=entry or "")).to_contain_text("False positive")
-    playwright.expect(page.locator("article.hit input[name=entry_key][value='" + (entry or "") + "']")).to_have_count(0)
+    decided = page.get_by_role("table", name="Hits with a disposition that still applies")
+    playwright.expect(decided.get_by_role("row").filter(has_text="reseller in Shenzhen")).to_contain_text("False positive")
+    playwright.expect(page.locator(f"tbody.hit[data-entry='{entry}']")).to_have_count(0)
+    page.get_by_role("link", name="Screening history of this party").click()
+    history = page.get_by_role("table", name=re.compile("^History"))
+    playwright.expect(history).to_contain_text("reseller in Shenzhen")
     page.screenshot(path=str(tmp_path / "dispositioned.png"), full_page=True)
 
 
 def test_analyst_cannot_disposition(page: playwright.Page, console: Console) -> None:
     sign_in(page, console, "analyst")
     screen(page, "Huawei Technologies", "CN")
-    playwright.expect(page.locator("article.hit").first).to_contain_text("A reviewer records dispositions.")
+    first = page.locator("tbody.hit").first
+    first.locator("summary").click()
+    playwright.expect(first).to_contain_text("A reviewer records dispositions.")
     playwright.expect(page.get_by_role("button", name="Record disposition")).to_have_count(0)
 
 
@@ -160,8 +162,11 @@ def test_ship_until_tolerance_blocks(page: playwright.Page, console: Console, tm
     page.goto(f"{console.url}/console/licenses/{license_id}")
     record_shipment(page, "SHIP-4", "20", "100")
     playwright.expect(page.locator("#qty-label")).to_contain_text("0 of 100 remaining")
-    record_shipment(page, "SHIP-5", "1", "0")
-    playwright.expect(page.get_by_role("alert")).to_contain_text("license is exhausted")
+    playwright.expect(page.get_by_role("status")).to_contain_text("No shipment can be recorded: this license is exhausted")
+    playwright.expect(page.get_by_role("button", name="Record shipment")).to_have_count(0)
+    licensed = page.get_by_role("table", name="Licensed items")
+    playwright.expect(licensed).to_contain_text("3A001")
+    playwright.expect(page.get_by_role("table", name="Licensed parties")).to_contain_text("Example GmbH")
 
 
 def record_shipment(page: playwright.Page, reference: str, quantity: str, value: str) -> None:
@@ -223,6 +228,7 @@ def test_batch_upload_and_bulk_disposition(page: playwright.Page, console: Conso
     playwright.expect(page.get_by_role("heading", name="Review queue: customers.csv")).to_be_visible()
     hits = page.get_by_role("table", name="Open hits")
     playwright.expect(hits).to_contain_text("Huawei Device Co Ltd")
+    playwright.expect(hits).to_contain_text("C-1002")  # the customer's own id, not only the row
     playwright.expect(page.locator("p.hint").first).to_contain_text("18 customers screened; 1 rows could not be screened")
     page.get_by_label("List", exact=True).select_option("EL")
     page.get_by_label("Customer country").fill("CN")
@@ -230,23 +236,143 @@ def test_batch_upload_and_bulk_disposition(page: playwright.Page, console: Conso
     page.wait_for_url(re.compile(r"list_code=EL&country=CN$"))
     rows = hits.locator("tbody tr")
     playwright.expect(rows.first).to_contain_text("EL")
-    assert all(row.locator("td").nth(3).inner_text() == "CN" for row in rows.all())
+    assert all(row.locator("td").nth(4).inner_text() == "CN" for row in rows.all())
     page.screenshot(path=str(tmp_path / "queue.png"), full_page=True)
-    page.get_by_label("Select every hit shown").check()
+    exact = hits.locator("input[data-exact]").count()
+    total = hits.locator("input[name=selected]").count()
+    assert 0 < exact < total
+    page.get_by_label(re.compile("^Select every hit shown")).check()
+    playwright.expect(page.locator("#selected-count")).to_contain_text(
+        f"{total - exact} selected")  # exact (1.00) matches are not ticked by "select all"
     page.get_by_label("True match").check()
     page.get_by_label("Reason").fill("Same names and addresses as the listed entries: orders held")
-    page.get_by_role("button", name="Record for selected").click()
-    playwright.expect(page.get_by_text("No open hits match the filters.")).to_be_visible()
+    page.get_by_role("button", name="Review selected…").click()
+    playwright.expect(page.get_by_role("heading", name=f"Confirm: True match for {total - exact} hits")).to_be_visible()
+    page.get_by_role("button", name=f"Record True match for {total - exact} hits").click()
+    playwright.expect(hits.locator("input[name=selected]")).to_have_count(exact)
     playwright.expect(page.get_by_label("List", exact=True)).to_have_value("EL")
-    page.get_by_label("List", exact=True).select_option("")
-    page.get_by_label("Customer country").fill("")
-    page.get_by_role("button", name="Filter").click()
-    page.wait_for_url(re.compile(r"list_code=&country=$"))
-    playwright.expect(hits.locator("tbody tr").first).to_be_visible()
-    cells = [(row.locator("td").nth(3).inner_text(), row.locator("td").nth(5).inner_text())
-             for row in hits.locator("tbody tr").all()]
-    assert ("CN", "EL") not in cells
-    assert ("PK", "EL") in cells
+    page.get_by_role("link", name=re.compile(r"^Decided hits \(")).click()
+    decided = page.get_by_role("table", name="Decided hits")
+    playwright.expect(decided.locator("tbody tr")).to_have_count(total - exact)
+    decided.get_by_role("button", name=re.compile("^Undo")).first.click()
+    playwright.expect(decided.locator("tbody tr")).to_have_count(total - exact - 1)
+    page.goto(f"{console.url}/console/batch")
+    playwright.expect(page.get_by_role("table", name="Past batches")).to_contain_text("customers.csv")
+
+
+NARROW_PAGES = ("/console/screen?name=Huawei+Technologies&country=CN", "/console/batch", "/console/check",
+                "/console/licenses", "/console/lists", "/console/hits", "/console/determinations")
+
+
+def test_every_page_fits_a_390px_phone_with_the_navigation_and_sign_out_reachable(
+        browser: playwright.Browser, console: Console, tmp_path: Path) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+    page = context.new_page()
+    try:
+        sign_in(page, console, "analyst")
+        for path in NARROW_PAGES:
+            page.goto(f"{console.url}{path}")
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 390, f"{path} is {width} px wide at a 390 px viewport"
+            for target in (page.get_by_role("button", name="Sign out"), page.get_by_role("link", name="Applications & licenses")):
+                box = target.bounding_box()
+                assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, f"{path}: {box}"
+        page.screenshot(path=str(tmp_path / "narrow.png"), full_page=True)
+        page.get_by_role("button", name="Sign out").click()
+        playwright.expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_a_disposition_by_keyboard_alone_stays_in_place(page: playwright.Page, console: Console) -> None:
+    sign_in(page, console, "reviewer")
+    page.goto(f"{console.url}/console/screen?name=Sugon&country=CN")
+    url = page.url
+    summary = page.locator("tbody.hit summary").first
+    summary.focus()
+    page.keyboard.press("Enter")  # expands the row
+    hit = page.locator("tbody.hit").first
+    radio = hit.get_by_label("True match")
+    radio.focus()
+    page.keyboard.press("Space")
+    playwright.expect(radio).to_be_checked()
+    hit.get_by_label("Reason").focus()
+    page.keyboard.type("Same company and address as the Entity List entry")
+    page.keyboard.press("Enter")
+    playwright.expect(hit.locator(".decided-inline")).to_be_focused()
+    playwright.expect(hit).to_contain_text("True match recorded for")
+    assert page.url == url
+
+
+def test_pages_carry_no_inline_script_and_the_csp_holds(page: playwright.Page, console: Console) -> None:
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(message.text) if "Content Security Policy" in message.text
+            else None)
+    sign_in(page, console, "reviewer")
+    for path in ("/console/screen?name=Huawei", "/console/batch", "/console/check", "/console/licenses"):
+        response = page.goto(f"{console.url}{path}")
+        assert response is not None and "script-src" not in response.headers["content-security-policy"]
+        assert response.headers["content-security-policy"].startswith("default-src 'self'")
+        assert page.locator("script:not([src])").count() == 0
+    assert violations == []
+
+
+def test_api_docs_render_with_no_network(browser: playwright.Browser, console: Console) -> None:
+    context = browser.new_context()
+    outside: list[str] = []
+
+    def only_local(route: playwright.Route) -> None:
+        if route.request.url.startswith(console.url):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    page = context.new_page()
+    try:
+        page.goto(f"{console.url}/docs")
+        playwright.expect(page.locator(".swagger-ui .info .title")).to_contain_text("exportguard")
+        playwright.expect(page.locator(".opblock-summary-path", has_text="/search").first).to_be_visible()
+        assert outside == []
+    finally:
+        context.close()
+
+
+def test_a_determination_prints_as_a_record(page: playwright.Page, console: Console, tmp_path: Path) -> None:
+    sign_in(page, console, "analyst")
+    page.goto(f"{console.url}/console/check")
+    playwright.expect(page.get_by_label("Items, one per line")).to_have_value("")
+    page.get_by_label("Transaction date").fill("2019-10-15")
+    page.get_by_label("Destination (ISO-2)").fill("CN")
+    page.get_by_label("Parties, one per line").fill("Hangzhou Hikvision Digital Technology Co., Ltd., end_user, CN")
+    page.get_by_label("Items, one per line").fill("1A995; dosimeters; 50; 12000")
+    page.get_by_role("button", name="Check", exact=True).click()
+    playwright.expect(page.locator(".status-banner")).to_contain_text("LICENSE REQUIRED")
+    page.get_by_role("link", name=re.compile("^determination ")).click()
+    playwright.expect(page.get_by_role("heading", name=re.compile("^Determination"))).to_be_visible()
+    page.emulate_media(media="print")
+    playwright.expect(page.get_by_role("navigation", name="Console")).to_be_hidden()
+    playwright.expect(page.get_by_role("table", name=re.compile("^Findings"))).to_contain_text("744.11(a)")
+    page.pdf(path=str(tmp_path / "determination.pdf"))
+    assert (tmp_path / "determination.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_applications_are_drafted_and_moved_in_the_console(page: playwright.Page, console: Console) -> None:
+    sign_in(page, console, "reviewer")
+    page.goto(f"{console.url}/console/licenses")
+    page.get_by_text("Draft a new application").click()
+    page.get_by_label("Title").fill("Oscilloscopes to Norway")
+    page.get_by_label("Applicant").fill("Example Corp")
+    page.get_by_label("Destination (ISO-2)").fill("NO")
+    page.get_by_role("textbox", name=re.compile("^Parties, one per line")).fill("Norsk AS; ultimate_consignee; NO")
+    page.get_by_role("textbox", name=re.compile("^Items, one per line")).fill("3A992; oscilloscopes; 3; 9000")
+    page.get_by_role("button", name="Draft application").click()
+    playwright.expect(page.get_by_role("heading", name=re.compile("Oscilloscopes to Norway"))).to_contain_text("draft")
+    page.get_by_label("Next state", exact=True).select_option("submitted")
+    page.get_by_role("button", name="Record").click()
+    playwright.expect(page.get_by_role("table", name="History")).to_contain_text("submitted")
+    playwright.expect(page.get_by_role("heading", name=re.compile("Oscilloscopes to Norway"))).to_contain_text("submitted")
 
 
 def test_list_versions_show_changes_and_affected_customers(page: playwright.Page, console: Console,
@@ -264,7 +390,9 @@ def test_list_versions_show_changes_and_affected_customers(page: playwright.Page
     playwright.expect(affected).to_contain_text("ROSNEFT TRADING S.A.")
     playwright.expect(affected).not_to_contain_text("Siemens")
     modified = page.get_by_role("table", name=re.compile("^Modified entries"))
-    playwright.expect(modified.get_by_role("row").filter(has_text="HAVIN BANK LIMITED")).to_contain_text("aliases")
+    havin = modified.get_by_role("row").filter(has_text="HAVIN BANK LIMITED").first
+    playwright.expect(havin.locator("td.old")).to_be_visible()
+    playwright.expect(havin.locator("td.new")).to_be_visible()
     page.screenshot(path=str(tmp_path / "lists.png"), full_page=False)
 
 

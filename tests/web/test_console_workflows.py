@@ -249,6 +249,8 @@ def test_api_docs_work_offline(client: TestClient) -> None:
     assert client.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
     assert client.get("/docs/assets/swagger-ui.css").status_code == 200
     assert client.get("/docs/assets/index.html").status_code == 404
+    redoc = client.get("/redoc").text
+    assert "/docs/assets/redoc.standalone.js" in redoc and "https://" not in redoc
 
 
 def test_list_versions_are_dated_diffed_by_field_and_only_within_one_list(tmp_path: Path) -> None:

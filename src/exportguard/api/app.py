@@ -41,7 +41,7 @@ recorded in a hash-chained audit log. Errors always carry a machine-readable `co
 def create_app(database_url: str | None = None) -> FastAPI:
     """The API over the database at ``database_url`` (else ``EXPORTGUARD_DATABASE_URL``, else SQLite)."""
     app = FastAPI(title="exportguard", version=__version__, description=DESCRIPTION, responses=ERROR_RESPONSES,
-                  docs_url=None, redoc_url=None)  # /docs is served from local assets (api/docs_ui.py)
+                  docs_url=None, redoc_url=None)  # served from local files: api/docs_ui.py
     engine = make_engine(database_url)
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
