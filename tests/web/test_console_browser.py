@@ -264,20 +264,21 @@ NARROW_PAGES = ("/console/screen?name=Huawei+Technologies&country=CN", "/console
                 "/console/licenses", "/console/lists", "/console/hits", "/console/determinations")
 
 
-def test_every_page_fits_a_390px_phone_with_the_navigation_and_sign_out_reachable(
-        browser: playwright.Browser, console: Console, tmp_path: Path) -> None:
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1)
+@pytest.mark.parametrize("width", [360, 390])
+def test_every_page_fits_a_phone_with_the_navigation_and_sign_out_reachable(
+        browser: playwright.Browser, console: Console, tmp_path: Path, width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 800}, device_scale_factor=1)
     page = context.new_page()
     try:
         sign_in(page, console, "analyst")
         for path in NARROW_PAGES:
             page.goto(f"{console.url}{path}")
-            width = page.evaluate("document.documentElement.scrollWidth")
-            assert width <= 390, f"{path} is {width} px wide at a 390 px viewport"
+            wide = page.evaluate("document.documentElement.scrollWidth")
+            assert wide <= width, f"{path} is {wide} px wide at a {width} px viewport"
             for target in (page.get_by_role("button", name="Sign out"), page.get_by_role("link", name="Applications & licenses")):
                 box = target.bounding_box()
-                assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, f"{path}: {box}"
-        page.screenshot(path=str(tmp_path / "narrow.png"), full_page=True)
+                assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width, f"{path}: {box}"
+        page.screenshot(path=str(tmp_path / f"narrow-{width}.png"), full_page=True)
         page.get_by_role("button", name="Sign out").click()
         playwright.expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     finally:

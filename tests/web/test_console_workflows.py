@@ -282,3 +282,13 @@ def test_list_versions_are_dated_diffed_by_field_and_only_within_one_list(tmp_pa
         assert refused.status_code == 422 and "choose two versions of the same list" in refused.text
         api = lists_client.get(f"/lists/{other}/diff/{new}", headers={"X-API-Key": keys["analyst"]})
         assert (api.status_code, api.json()["code"]) == (422, "not_comparable")
+
+
+def test_a_browser_sees_a_refusal_as_a_page_and_an_api_client_as_json(database: tuple) -> None:
+    with TestClient(create_app(database[0])) as analyst:
+        csrf = sign_in(analyst, database[1], "analyst")
+        form = {"csrf": csrf, "name": "Sugon", "entry_key": "EL:1", "decision": "true_match", "reason": "same"}
+        page = analyst.post("/console/screen/disposition", data=form, headers={"Accept": "text/html"})
+        assert page.status_code == 403 and "<h1>Not allowed</h1>" in page.text and "reviewer" in page.text
+        machine = analyst.post("/console/screen/disposition", data=form, headers={"Accept": "application/json"})
+        assert machine.status_code == 403 and machine.json()["code"] == "forbidden"

@@ -14,7 +14,7 @@ from exportguard.api.limits import BodySizeLimit
 from exportguard.store.base import make_engine, session_factory
 from exportguard.store.groupcommit import AuditWriter
 from exportguard.store.screeners import ListsInForce
-from exportguard.web.templating import PageError, page_error
+from exportguard.web.templating import install_page_errors
 
 #: Modules that each expose ``router`` (a FastAPI APIRouter); add yours here.
 ROUTERS = [
@@ -49,7 +49,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.state.audit_writer = AuditWriter(app.state.sessions)
     app.state.lists = ListsInForce(app.state.sessions)
     install_error_handlers(app)
-    app.add_exception_handler(PageError, page_error)
+    install_page_errors(app)
     app.add_middleware(BodySizeLimit)
     for module_name in ROUTERS:
         app.include_router(importlib.import_module(module_name).router)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from exportguard.web.session import WebPrincipal, signed_in
@@ -66,3 +68,23 @@ async def page_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageError)
     return render(request, "error.html", signed_in(request), status=exc.status, heading=exc.heading,
                   message=exc.message, back_href=exc.back_href, back_label=exc.back_label)
+
+
+def install_page_errors(app: FastAPI) -> None:
+    """Console pages asked for by a browser show their errors as pages; API clients keep the JSON error body."""
+    api_handler = app.exception_handlers[StarletteHTTPException]
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        wants_page = "text/html" in request.headers.get("accept", "") and request.url.path.startswith("/console")
+        if not wants_page or exc.status_code < 400:
+            answer = api_handler(request, exc)
+            return await answer if inspect.isawaitable(answer) else answer
+        return render(request, "error.html", signed_in(request), status=exc.status_code,
+                      heading=ERROR_HEADINGS.get(exc.status_code, "Something went wrong"), message=str(exc.detail))
+
+    app.add_exception_handler(StarletteHTTPException, handler)
+    app.add_exception_handler(PageError, page_error)
+
+
+ERROR_HEADINGS = {403: "Not allowed", 404: "Not found", 409: "Not recorded", 422: "Check the form"}
