@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from console_support import FIXTURES, users
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from exportguard.api.app import create_app
 from exportguard.lists import ecfr_entity_list
@@ -22,6 +24,7 @@ from exportguard.lists.csl import load as load_csl
 from exportguard.store.base import make_engine, session_factory
 from exportguard.store.list_store import record_version
 from exportguard.store.migrate import upgrade
+from exportguard.web import dispositions
 from exportguard.web.batch_pages import JOBS
 from exportguard.web.exports import csv_text
 
@@ -292,3 +295,33 @@ def test_a_browser_sees_a_refusal_as_a_page_and_an_api_client_as_json(database: 
         assert page.status_code == 403 and "<h1>Not allowed</h1>" in page.text and "reviewer" in page.text
         machine = analyst.post("/console/screen/disposition", data=form, headers={"Accept": "application/json"})
         assert machine.status_code == 403 and machine.json()["code"] == "forbidden"
+
+
+DECISION_STEPS = st.lists(st.tuples(st.sampled_from(["a", "b"]), st.sampled_from(["EL:1", "EL:2", "SDN:3"]),
+                                    st.sampled_from(["true_match", "false_positive", "undone"]), st.booleans()),
+                          max_size=8)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=DECISION_STEPS, run=st.uuids())
+def test_the_disposition_in_force_is_the_latest_for_the_entry_as_listed_undo_clearing_it(
+        database: tuple, steps: list[tuple[str, str, str, bool]], run: object) -> None:
+    """Per party and entry: the last decision made on the entry's current content, unless undone since."""
+    sessions = session_factory(make_engine(database[0]))
+    parties = {p: f"{run}-{p}|CN" for p in ("a", "b")}
+    current_print = {key: f"print-{key}" for key in ("EL:1", "EL:2", "SDN:3")}
+    expected: dict[str, dict[str, str]] = {}
+    with sessions() as db, db.begin():
+        for party, key, decision, as_listed in steps:
+            entry_print = current_print[key] if as_listed else "an older content"
+            dispositions.record_entry(db, "rev", key, entry_print, parties[party], decision, "why")
+            if as_listed and decision == "undone":
+                expected.get(parties[party], {}).pop(key, None)
+            elif as_listed:
+                expected.setdefault(parties[party], {})[key] = decision
+    with sessions() as db:
+        many = dispositions.current_for_many(db, {screened: current_print for screened in parties.values()})
+        for screened in parties.values():
+            one = dispositions.current_for(db, screened, current_print)
+            assert {k: d.decision for k, d in one.items()} == expected.get(screened, {})
+            assert {k: d.decision for k, d in many.get(screened, {}).items()} == expected.get(screened, {})

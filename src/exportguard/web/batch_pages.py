@@ -192,13 +192,15 @@ def _job(request: Request, job_id: str) -> Job:
 
 
 def _rows(db: Any, job: Job) -> list[QueueRow]:
-    rows = []
+    """Every hit of the batch with the disposition in force for it (the log is read once for the batch)."""
+    screened = {c.row: dispositions.party_key(c.name, c.country) for c in job.customers}
+    prints: dict[str, dict[str, str]] = {}
     for customer in job.customers:
-        hits = job.hits.get(customer.row, [])
-        screened = dispositions.party_key(customer.name, customer.country)
-        decided = dispositions.current_for(db, screened, {h.entry_key: h.fingerprint for h in hits})
-        rows += [QueueRow(customer, hit, decided.get(hit.entry_key)) for hit in hits]
-    return rows
+        prints.setdefault(screened[customer.row], {}).update(
+            {h.entry_key: h.fingerprint for h in job.hits.get(customer.row, [])})
+    decided = dispositions.current_for_many(db, prints)
+    return [QueueRow(customer, hit, decided.get(screened[customer.row], {}).get(hit.entry_key))
+            for customer in job.customers for hit in job.hits.get(customer.row, [])]
 
 
 def _matches(row: QueueRow, min_score: float, list_code: str, country: str) -> bool:
