@@ -261,7 +261,7 @@ def test_batch_upload_and_bulk_disposition(page: playwright.Page, console: Conso
 
 
 NARROW_PAGES = ("/console/screen?name=Huawei+Technologies&country=CN", "/console/batch", "/console/check",
-                "/console/licenses", "/console/lists", "/console/hits", "/console/determinations")
+                "/console/licenses", "/console/lists", "/console/hits", "/console/determinations", "/console/tariffs")
 
 
 @pytest.mark.parametrize("width", [360, 390])
