@@ -9,7 +9,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Any
 
-from exportguard.lists.bundled import default_snapshot
+from exportguard.lists.bundled import bundled_csl
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching.model import Hit
 from exportguard.matching.screener import Screener
@@ -24,7 +24,7 @@ SNAPSHOT_NAMES = ("huawei", "hikvision", "sugon", "higon", "dahua", "centre for 
 @lru_cache(maxsize=1)
 def small_matcher() -> ScreenerMatcher:
     """A matcher over the bundled-list entries whose names mention a scenario party."""
-    full = default_snapshot()
+    full = bundled_csl()
     parties = tuple(p for p in full.parties if any(n in " ".join(p.all_names).lower() for n in SNAPSHOT_NAMES))
     version = replace(full.version, party_count=len(parties))
     return ScreenerMatcher(Screener(ListSnapshot(version, parties)))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from exportguard.lists import csl
-from exportguard.lists.bundled import default_snapshot
+from exportguard.lists.bundled import bundled_csl
 from exportguard.lists.errors import ListFormatError
 from exportguard.lists.model import FRCitation
 
@@ -28,8 +28,8 @@ def test_loads_real_extract_with_every_field(fixtures: Path) -> None:
     assert snapshot.version.party_count == len(snapshot.parties) == 23
 
 
-def test_bundled_list_has_all_thirteen_lists() -> None:
-    snapshot = default_snapshot()
+def test_bundled_csl_has_all_thirteen_lists() -> None:
+    snapshot = bundled_csl()
     codes = {party.list_code for party in snapshot.parties}
     assert len(snapshot.parties) == 14_159  # 14,160 rows; CAP 15268 is repeated verbatim
     assert len({party.key for party in snapshot.parties}) == len(snapshot.parties)

@@ -1,4 +1,4 @@
-"""Screening follows the lists loaded into the database: bundled CSL until one is loaded, then the new one."""
+"""Screening follows the lists loaded into the database: the bundled lists until one is loaded, then the new one."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from exportguard.cli.app import load_commands
 from exportguard.lists import ecfr_entity_list
-from exportguard.lists.bundled import bundled_snapshots, screening_snapshot
+from exportguard.lists.bundled import bundled_parts, default_snapshot
 from exportguard.store.base import Base, make_engine, session_factory, transaction
 from exportguard.store.list_store import record_version
 from exportguard.store.migrate import import_table_modules
@@ -35,20 +35,28 @@ def _load(url: str, path: Path) -> str:
     engine = make_engine(url)
     Base.metadata.create_all(engine)
     with transaction(session_factory(engine)) as session:
-        return record_version(session, ecfr_entity_list.load(path), "test").version_id
+        # A 12-entry excerpt is far below the bundled Entity List: only an override puts it in force.
+        return record_version(session, ecfr_entity_list.load(path), "test",
+                              force_reason="12-entry test excerpt").version_id
+
+
+def _with_bundle(version: str) -> str:
+    """The layered id: the loaded EL and every bundled part but the bundled EL."""
+    others = [part.version.id for part in bundled_parts() if part.version.source != "el"]
+    return "combined@" + "+".join(sorted([version, *others]))
 
 
 def test_bundled_list_until_one_is_loaded_then_the_loaded_one(database: str, fixtures: Path) -> None:
     clock = Clock()
     lists = ListsInForce(session_factory(make_engine(database)), refresh_seconds=30, clock=clock)
-    assert lists.screener().list_version == screening_snapshot().version.id  # no schema yet
+    assert lists.screener().list_version == default_snapshot().version.id  # no schema yet
     version = _load(database, fixtures / "bis_entity_list_excerpt.json")
-    assert lists.screener().list_version == screening_snapshot().version.id  # not looked again yet
+    assert lists.screener().list_version == default_snapshot().version.id  # not looked again yet
     clock.now = 31
     screener = lists.screener()
-    assert screener.list_version == _combined_with(version)
+    assert screener.list_version == _with_bundle(version)
     assert screener.screen("Fazal Rahim Farid")[0].party.list_code == "EL"
-    # The loaded Entity List replaces the bundled one; the bundled CSL's other lists stay.
+    # The loaded Entity List replaces the bundled one; the other bundled lists stay.
     excerpt = {party.key for party in ecfr_entity_list.load(fixtures / "bis_entity_list_excerpt.json").parties}
     huawei = screener.screen("Huawei Technologies Co., Ltd.", lists={"EL"})
     assert huawei and {hit.party.key for hit in huawei} <= excerpt
@@ -59,7 +67,7 @@ def test_bundled_list_until_one_is_loaded_then_the_loaded_one(database: str, fix
 
 def test_a_missing_sqlite_file_is_not_created(tmp_path: Path) -> None:
     missing = tmp_path / "none.db"
-    assert screener_for(f"sqlite:///{missing}").list_version == screening_snapshot().version.id
+    assert screener_for(f"sqlite:///{missing}").list_version == default_snapshot().version.id
     assert not missing.exists()
 
 
@@ -70,14 +78,9 @@ def test_cli_screen_and_check_use_the_loaded_list(database: str, fixtures: Path,
     result = CliRunner().invoke(load_commands(), ["screen", "Fazal Rahim Farid", "--format", "json"])
     assert result.exit_code == 1, result.output  # 1: at least one hit
     document = json.loads(result.stdout)
-    combined = _combined_with(version)
+    combined = _with_bundle(version)
     assert document["list_version"] == combined and document["hits"]
     assert {hit["list_version"] for hit in document["hits"]} == {combined}
     checked = CliRunner().invoke(load_commands(), ["check", str(Path(__file__).parents[1] / "examples" /
                                                                 "huawei_memory_2019-11-10.yaml"), "--format", "json"])
     assert json.loads(checked.stdout)["list_versions"] == [combined]
-
-
-def _combined_with(version: str) -> str:
-    """The id of the loaded version screened with every bundled list it does not replace."""
-    return "combined@" + "+".join(sorted([*(part.version.id for part in bundled_snapshots()), version]))

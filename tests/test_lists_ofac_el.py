@@ -41,10 +41,17 @@ def test_sdn_programs_in_brackets_are_split(sdn_2019) -> None:  # type: ignore[n
     assert multi and all("[" not in program and "]" not in program for party in multi for program in party.programs)
 
 
-def test_single_sdn_csv_without_companions(fixtures: Path, tmp_path: Path) -> None:
+def test_single_sdn_csv_without_companions_only_when_allowed(fixtures: Path, tmp_path: Path) -> None:
+    # Loading sdn.csv alone once retired open hits on Rosoboronexport and Bank Melli (their aliases vanished).
     alone = tmp_path / "sdn.csv"
     alone.write_bytes(gzip.decompress((fixtures / "ofac_sdn_2019-01" / "sdn.csv.gz").read_bytes()))
-    snapshot = ofac_sdn.load(alone)
+    with pytest.raises(ListFormatError, match=r"partial OFAC file set: alt\.csv and add\.csv"):
+        ofac_sdn.load(alone)
+    (tmp_path / "alt.csv").write_bytes(gzip.decompress((fixtures / "ofac_sdn_2019-01" / "alt.csv.gz").read_bytes()))
+    with pytest.raises(ListFormatError, match=r"partial OFAC file set: add\.csv not beside it"):
+        ofac_sdn.load(alone)
+    (tmp_path / "alt.csv").unlink()
+    snapshot = ofac_sdn.load(alone, allow_partial=True)
     assert snapshot.version.party_count == 7379
     assert snapshot.by_key()["SDN:306"].aliases == ()
 
@@ -68,7 +75,7 @@ def _sdn_copy(fixtures: Path, tmp_path: Path, edit) -> Path:  # type: ignore[no-
 )
 def test_malformed_sdn_is_refused_with_row(fixtures: Path, tmp_path: Path, edit, row, message) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ListFormatError, match=message) as caught:
-        ofac_sdn.load(_sdn_copy(fixtures, tmp_path, edit))
+        ofac_sdn.load(_sdn_copy(fixtures, tmp_path, edit), allow_partial=True)
     assert caught.value.file == "sdn.csv"
     if row is not None:
         assert caught.value.row == row

@@ -136,7 +136,10 @@ def test_public_determine_uses_the_bundled_lists() -> None:
 
     result = exportguard.determine(shipment("2019-11-10", HUAWEI), as_of="2019-11-10")
     assert result.status.value == "LICENSE_REQUIRED"
-    assert "csl@" in result.list_versions[0]
+    # The bundled lists: the Entity List from the eCFR of July 2026, each list dated in the answer.
+    assert "+el@2a8fc0755e06+" in result.list_versions[0]
+    dated = {row["list"]: row for row in result.to_dict()["list_freshness"]["lists"]}
+    assert dated["EL"]["as_of"] == "2026-07-09" and dated["UVL"]["as_of"] == "2022-04-21"
     with pytest.raises(TransactionError, match=r"^as_of:"):
         exportguard.determine(shipment("2019-11-10", HUAWEI), as_of="10 Nov 2019")
 

@@ -8,13 +8,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from exportguard.lists.bundled import default_snapshot
+from exportguard.lists.bundled import bundled_csl
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching.alignment import Aligner, word_similarity_bound
 from exportguard.matching.normalize import normalize
 from exportguard.matching.screener import Screener
 
-ORGANISATIONS = [p for p in default_snapshot().parties if p.entity_type != "Individual" and p.list_code != "SDN"]
+ORGANISATIONS = [p for p in bundled_csl().parties if p.entity_type != "Individual" and p.list_code != "SDN"]
 WITHOUT_LEGAL_FORM = [party for party in ORGANISATIONS if not normalize(party.name).legal_forms]
 fixture_ok = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -55,10 +55,10 @@ def test_normalisation_is_idempotent_on_its_own_output(text: str) -> None:
     assert again.tokens == once.tokens
 
 
-SMALL = Screener(ListSnapshot(default_snapshot().version, default_snapshot().parties[:150]))
-PART = Screener(ListSnapshot(default_snapshot().version, default_snapshot().parties[150:300]),
+SMALL = Screener(ListSnapshot(bundled_csl().version, bundled_csl().parties[:150]))
+PART = Screener(ListSnapshot(bundled_csl().version, bundled_csl().parties[150:300]),
                 statistics_of=SMALL.index)
-NAME_WORDS = sorted({word for party in default_snapshot().parties[:300] for word in party.name.split()})
+NAME_WORDS = sorted({word for party in bundled_csl().parties[:300] for word in party.name.split()})
 
 
 @settings(max_examples=300, deadline=None)

@@ -19,7 +19,7 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 def _loaded(sessions: sessionmaker[Session]) -> str:
     snapshot = ecfr_entity_list.load(FIXTURES / "bis_entity_list_excerpt.json")
     with write_transaction(sessions) as session:
-        record_version(session, snapshot, "test")
+        record_version(session, snapshot, "test", force_reason="12-entry test excerpt")  # far below the bundled EL
         import_customers(session, [Customer("K-1", "Fazal Rahim Farid", "AF"), Customer("K-2", "Volvo Cars AB")],
                          "test")
         rescreen_customers(session, "test", LocalRunner(processes=1))
@@ -32,13 +32,14 @@ def test_versions_customers_hits_and_disposition(api: Api, sessions: sessionmake
     assert [v["id"] for v in listed] == [version] and listed[0]["current"]
     assert len(api.client.get("/customers", headers=api.keys["ann"]).json()) == 2
     new_hits = api.client.get("/hits", headers=api.keys["ann"]).json()
-    # The loaded Entity List excerpt, and the bundled CSL's SDN (lists the excerpt does not replace).
+    # The loaded Entity List excerpt, and the bundled UN list (a list the excerpt does not replace; the
+    # bundled SDN of 2026 no longer lists him).
     assert {(hit["entry_key"].split(":")[0], hit["matched_name"]) for hit in new_hits} == {
-        ("EL", "Fazal Rahim Farid"), ("SDN", "RAHIM, Fazal")}
+        ("EL", "Fazal Rahim Farid"), ("UN", "FAZAL RAHIM")}
     listed_hit = next(hit for hit in new_hits if hit["entry_key"].startswith("EL:"))
-    # Each hit carries its entry, from the loaded version or, for the SDN, the bundled CSL standing in.
+    # Each hit carries its entry, from the loaded version or, for the UN list, the bundled part standing in.
     assert {(hit["entry"]["list"], hit["entry"]["name"]) for hit in new_hits} == {
-        ("EL", "Fazal Rahim Farid"), ("SDN", "RAHIM, Fazal")}
+        ("EL", "Fazal Rahim Farid"), ("UN", "FAZAL RAHIM")}
     assert all(hit["entry"]["countries"] == ["AF"] for hit in new_hits)
     assert "Kabul" in listed_hit["entry"]["addresses"][0]
     body = {"verdict": "false_positive", "reason": "Different person: date of birth differs"}
@@ -51,6 +52,20 @@ def test_versions_customers_hits_and_disposition(api: Api, sessions: sessionmake
     assert [hit["id"] for hit in cleared] == [decided.json()["id"]]
     actions = [record["action"] for record in api.client.get("/audit", headers=api.keys["admin"]).json()]
     assert actions[-1] == "hit.disposed" and "customers.rescreened" in actions
+
+
+def test_list_status_dates_every_list_in_force(api: Api, sessions: sessionmaker[Session]) -> None:
+    version = _loaded(sessions)
+    status = api.client.get("/lists/status", headers=api.keys["ann"]).json()
+    by_list = {row["list"]: row for row in status["lists"]}
+    assert by_list["EL"]["version"] == version and by_list["EL"]["forced_reason"] == "12-entry test excerpt"
+    assert (by_list["EL"]["as_of"], by_list["EL"]["entries"]) == ("2026-07-09", 12)
+    assert by_list["UVL"]["as_of"] == "2022-04-21" and by_list["UVL"]["loaded_by"] == "bundled"
+    assert all(row["stale"] for row in status["lists"]) and len(status["warnings"]) == len(status["lists"])
+    assert status["schedule"]["enabled"] is False and status["schedule"]["last"] is None
+    assert api.client.get("/lists/status").status_code == 401
+    screened = api.client.post("/screen", json={"name": "Yangtze Memory Technologies"}, headers=api.keys["ann"]).json()
+    assert {row["list"] for row in screened["lists"]["lists"]} >= {"EL", "SDN", "UN"}
 
 
 def test_diff_of_unknown_version_is_404(api: Api, sessions: sessionmaker[Session]) -> None:

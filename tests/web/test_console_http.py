@@ -52,6 +52,16 @@ def disposition_form(csrf: str) -> dict[str, str]:
     return {**HUAWEI, "csrf": csrf, "entry_key": entry, "decision": "false_positive", "reason": "different party"}
 
 
+def test_lists_page_dates_the_lists_in_force(client: TestClient, database: tuple[str, dict[str, str]]) -> None:
+    sign_in(client, database[1], "analyst")
+    page = client.get("/console/lists")
+    assert page.status_code == 200
+    assert "Lists in force" in page.text and "2026-07-09" in page.text and "bundled" in page.text
+    assert "Scheduled refresh: off" in page.text
+    screened = client.get("/console/screen", params={"name": "Yangtze Memory Technologies"})
+    assert "Lists as of 2022-04-21 to 2026-08-20" in screened.text and "older than 7 days" in screened.text
+
+
 def test_pages_need_a_session(client: TestClient) -> None:
     for path in ("/console/screen", "/console/check", "/console/licenses", "/console"):
         response = client.get(path, follow_redirects=False)

@@ -13,6 +13,7 @@ from exportguard.api.keycache import KeyCache
 from exportguard.api.limits import BodySizeLimit
 from exportguard.store.base import make_engine, session_factory
 from exportguard.store.groupcommit import AuditWriter
+from exportguard.store.refresh import RefreshSchedule, refresh_hours
 from exportguard.store.screeners import ListsInForce
 from exportguard.web.templating import install_page_errors
 
@@ -53,6 +54,10 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit)
     for module_name in ROUTERS:
         app.include_router(importlib.import_module(module_name).router)
+    if refresh_hours() > 0:
+        app.state.refresh = RefreshSchedule(app.state.sessions, refresh_hours())
+        app.router.add_event_handler("startup", app.state.refresh.start)
+        app.router.add_event_handler("shutdown", app.state.refresh.stop)
 
     @app.get("/health", tags=["health"])
     def health() -> dict[str, str]:

@@ -144,3 +144,16 @@ def _print(result: Determination) -> None:
         table.add_row(finding.id, finding.rule, finding.kind.value + lifted, reason, finding.citation)
     console.print(table)
     console.print(f"Lists: {', '.join(result.list_versions)}; rule data: {', '.join(result.rule_versions.values())}")
+    _print_freshness(result.list_freshness)
+
+
+def _print_freshness(dated: dict[str, Any]) -> None:
+    """The as-of date of each list behind the determination, stale ones in amber (on stderr)."""
+    rows = dated.get("lists", [])
+    if not rows:
+        return
+    stale = [f"{row['list']} {row['as_of'] or 'undated'}" for row in rows if row["stale"]]
+    known = sorted(row["as_of"] for row in rows if row["as_of"])
+    span = f"lists as of {known[0]} .. {known[-1]}" if known else "lists of unknown date"
+    errors.print(f"[dim]{span}[/dim]" + (f"; [yellow]older than {dated['max_age_days']} days:[/yellow] "
+                                         f"{', '.join(stale)}" if stale else ""))

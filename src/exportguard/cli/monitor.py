@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import getpass
 import json
-from collections.abc import Callable
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -20,11 +20,11 @@ from exportguard.cli.app import app
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
-    from exportguard.lists.model import ListSnapshot
 
 console = Console()
 errors = Console(stderr=True)
-lists_app = typer.Typer(help="Restricted-party list versions: load a new file, list versions, diff two.",
+lists_app = typer.Typer(help="Restricted-party lists: fetch the official files, load one, show their status and "
+                        "versions, diff two.",
                         no_args_is_help=True)
 customers_app = typer.Typer(help="The customer master screened on every list change.", no_args_is_help=True)
 app.add_typer(lists_app, name="lists")
@@ -37,10 +37,16 @@ MAX_CUSTOMER_ROWS = 10_000_000
 
 
 class ListFormat(StrEnum):
+    """The codes of :data:`exportguard.lists.sources.SOURCES` (a test checks they agree)."""
+
     csl = "csl"
     sdn = "sdn"
+    cons = "cons"
+    un = "un"
     el = "el"
     cn = "cn"
+    sdnparsed = "sdnparsed"
+    nsfreg = "nsfreg"
 
 
 class Format(StrEnum):
@@ -59,13 +65,6 @@ def _sessions(database_url: str | None) -> sessionmaker[Session]:
     return session_factory(make_engine(database_url))
 
 
-def _loader(list_format: ListFormat) -> Callable[[Path], ListSnapshot]:
-    from exportguard.lists import cn_sanctions, csl, ecfr_entity_list, ofac_sdn
-
-    return {ListFormat.csl: csl.load, ListFormat.sdn: ofac_sdn.load, ListFormat.el: ecfr_entity_list.load,
-            ListFormat.cn: cn_sanctions.load}[list_format]
-
-
 def _emit(data: Any, output: Format, table: Table | None = None) -> None:
     if output is Format.json:
         typer.echo(json.dumps(data, indent=2, default=str))
@@ -73,38 +72,176 @@ def _emit(data: Any, output: Format, table: Table | None = None) -> None:
         console.print(table)
 
 
+MaxDrop = Annotated[float, typer.Option(min=0, max=1, help="Refuse a file in which any list has lost more than "
+                                         "this share of its largest size over the last versions (a cut file).")]
+MaxRenamed = Annotated[float, typer.Option(min=0, max=1, help="Refuse a file in which more than this share of a "
+                                           "list's names are gone although its entries remain (garbled names).")]
+Force = Annotated[bool, typer.Option("--force", help="Admin override: put the file in force although the guard "
+                                     "refuses it; needs --reason, recorded in the audit trail.")]
+Reason = Annotated[str | None, typer.Option("--reason", help="Why the guard is overridden (with --force).")]
+AllowPartial = Annotated[bool, typer.Option("--allow-partial", help="Accept an OFAC sdn.csv (or cons_prim.csv) "
+                                            "without its alt/add files: every entry then loses aliases/addresses.")]
+
+
+def _override(force: bool, reason: str | None) -> str | None:
+    if force and not (reason or "").strip():
+        errors.print("[red]--force needs --reason \"...\"[/red] (it is recorded in the audit trail)")
+        raise typer.Exit(2)
+    if reason and not force:
+        errors.print("[red]--reason is only for --force[/red]")
+        raise typer.Exit(2)
+    return reason.strip() if force and reason else None
+
+
+def _print_refusal(exc: Exception) -> None:
+    failures = getattr(exc, "failures", ())
+    if not failures:
+        errors.print(f"[red]Refused:[/red] {exc}")
+        return
+    errors.print(f"[red]Refused[/red], the version in force stays; measured against {getattr(exc, 'reference', '')}:",
+                 soft_wrap=True)
+    for failure in failures:
+        errors.print(f"  [red]{failure.check}[/red] {failure.list_code}: {failure.message}", soft_wrap=True)
+
+
 @lists_app.command("update")
 def update(
     file: Annotated[Path, typer.Argument(exists=True, help="The list file (or a directory with OFAC sdn.csv).")],
-    list_format: Annotated[ListFormat, typer.Option("--format", help="csl (trade.gov consolidated.csv), "
-                                                    "sdn (raw OFAC sdn.csv [+alt.csv, add.csv]), el (eCFR JSON), "
-                                                    "cn (China's counter-lists, OpenSanctions cn_sanctions.csv).")]
-    = ListFormat.csl,
-    max_drop: Annotated[float, typer.Option(min=0, max=1, help="Refuse a file dropping more than this share "
-                                            "of the current entries (a truncated download).")] = 0.10,
+    list_format: Annotated[ListFormat, typer.Option("--format", help="csl (trade.gov consolidated.csv), sdn (OFAC "
+                                                    "sdn.csv + alt.csv, add.csv [, sdn_comments.csv]), cons (OFAC "
+                                                    "cons_prim.csv + ...), un (UN consolidated XML), el (eCFR JSON), "
+                                                    "cn (China's counter-lists, OpenSanctions cn_sanctions.csv), "
+                                                    "sdnparsed, nsfreg.")] = ListFormat.csl,
+    max_drop: MaxDrop = 0.10,
+    max_renamed: MaxRenamed = 0.50,
+    as_of: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], help="The date the file is as of, when "
+                                                   "the file does not say (OFAC's raw files do not).")] = None,
+    allow_partial: AllowPartial = False,
+    force: Force = False,
+    reason: Reason = None,
     database_url: DatabaseUrl = None,
     actor: Actor = None,
     output: Annotated[Format, typer.Option("--output", help="table or json.")] = Format.table,
 ) -> None:
-    """Load a new list file as a new version. A malformed or truncated file is refused; the current stays."""
-    from exportguard.lists.errors import ListFormatError
-    from exportguard.lists.versions import VersionRefused
-    from exportguard.store.base import transaction
-    from exportguard.store.list_store import record_version
+    """Load a new list file as a new version, through the guard: a malformed file, or one that loses a list
+    or a share of one, or garbles its names, is refused and the version in force stays (exit 1)."""
+    from dataclasses import replace
 
+    from exportguard.lists.errors import ListFormatError
+    from exportguard.lists.sources import SOURCES
+    from exportguard.lists.versions import GuardLimits, VersionRefused
+    from exportguard.store.base import transaction
+    from exportguard.store.list_store import record_refusal, record_version
+
+    forced = _override(force, reason)
+    who = actor or getpass.getuser()
+    sessions = _sessions(database_url)
+    source = SOURCES[str(list_format.value)]
     try:
-        snapshot = _loader(list_format)(file)
-        with transaction(_sessions(database_url)) as session:
-            outcome = record_version(session, snapshot, actor or getpass.getuser(), max_drop)
+        snapshot = (source.load(file, allow_partial=allow_partial) if source.file_set else source.load(file))
+        if as_of is not None:
+            snapshot = replace(snapshot, version=replace(snapshot.version, as_of=as_of.date()))
+        with transaction(sessions) as session:
+            outcome = record_version(session, snapshot, who, GuardLimits(max_drop, max_renamed),
+                                     force_reason=forced, origin=str(file))
     except (ListFormatError, VersionRefused) as exc:
-        errors.print(f"[red]Refused:[/red] {exc}")
+        with transaction(sessions) as session:
+            record_refusal(session, who, str(file.name), exc, str(file))
+        _print_refusal(exc)
         raise typer.Exit(1) from exc
     summary = {"version": outcome.version_id, "entries": snapshot.version.party_count,
-               "already_loaded": outcome.already_loaded, **(outcome.changes.summary() if outcome.changes else {})}
+               "as_of": snapshot.version.as_of, "already_loaded": outcome.already_loaded,
+               **(outcome.changes.summary() if outcome.changes else {}),
+               "overridden": [failure.to_dict() for failure in outcome.overridden]}
     if output is Format.json:
         _emit(summary, output)
     else:
-        console.print(", ".join(f"{key}: {value}" for key, value in summary.items()))
+        console.print(", ".join(f"{key}: {value}" for key, value in summary.items() if key != "overridden"))
+        for failure in outcome.overridden:
+            errors.print(f"[yellow]overridden ({forced})[/yellow] {failure}")
+
+
+@lists_app.command("fetch")
+def fetch(
+    sources: Annotated[list[str] | None, typer.Option("--source", help="csl, sdn, cons or un (repeatable); "
+                                                      "default all four.")] = None,
+    then_rescreen: Annotated[bool, typer.Option("--then-rescreen", help="Delta re-screen the customers when a "
+                                                "list changed.")] = False,
+    cache: Annotated[Path | None, typer.Option("--cache-dir", help="Where the last good files are kept "
+                                               "(default EXPORTGUARD_FETCH_DIR, else ./exportguard-lists).")] = None,
+    timeout: Annotated[float, typer.Option(min=1, help="Seconds per request.")] = 60.0,
+    retries: Annotated[int, typer.Option(min=0, max=10, help="Retries of a failed request, with backoff.")] = 3,
+    max_mb: Annotated[int, typer.Option(min=1, help="Largest file accepted, in MB.")] = 300,
+    max_drop: MaxDrop = 0.10,
+    max_renamed: MaxRenamed = 0.50,
+    allow_partial: AllowPartial = False,
+    force: Force = False,
+    reason: Reason = None,
+    database_url: DatabaseUrl = None,
+    actor: Actor = None,
+    output: OutputFormat = Format.table,
+) -> None:
+    """Download the official lists (trade.gov CSL, OFAC SDN and non-SDN files, UN consolidated list) and load
+    each through the guard. Unchanged files (HTTP 304) change nothing. URLs: EXPORTGUARD_FETCH_URL_<SOURCE>
+    (a mirror or proxy); the standard proxy variables (HTTPS_PROXY, NO_PROXY) are honoured.
+
+    Exit status: 0 every source loaded or unchanged, 1 any refused or failed (the versions in force stay).
+    """
+    from exportguard.lists.fetch import FetchSettings
+    from exportguard.lists.sources import SOURCES, fetchable
+    from exportguard.lists.versions import GuardLimits
+    from exportguard.store.list_fetch import cache_dir, fetch_lists
+
+    unknown = [code for code in sources or () if code not in SOURCES or not SOURCES[code].fetchable]
+    if unknown:
+        errors.print(f"[red]Unknown source(s)[/red] {', '.join(unknown)}; fetchable: "
+                     f"{', '.join(s.code for s in fetchable())}")
+        raise typer.Exit(2)
+    forced = _override(force, reason)
+    who = actor or getpass.getuser()
+    chosen = [SOURCES[code] for code in sources] if sources else fetchable()
+    sessions = _sessions(database_url)
+    with errors.status(f"fetching {', '.join(s.code for s in chosen)}", spinner="dots"):
+        outcomes = fetch_lists(sessions, chosen, who, cache_dir(cache), settings=FetchSettings(
+            timeout=timeout, retries=retries, max_bytes=max_mb * 1_000_000), limits=GuardLimits(max_drop, max_renamed),
+            force_reason=forced, allow_partial=allow_partial)
+    rows: list[dict[str, Any]] = [outcome.to_dict() for outcome in outcomes]
+    rescreen: dict[str, object] | None = None
+    if then_rescreen and any(outcome.outcome == "loaded" for outcome in outcomes):
+        rescreen = _rescreen(sessions, who, processes=0, full=False, quiet=output is Format.json).counts()
+    table = Table("source", "outcome", "version", "changes", "detail")
+    for row in rows:
+        table.add_row(row["source"], row["outcome"], row["version"] or "", str(row["changes"] or ""), row["message"])
+    _emit({"sources": rows, "rescreen": rescreen}, output, table)
+    if output is Format.table and rescreen:
+        console.print(f"re-screen: {rescreen}")
+    elif output is Format.table and then_rescreen:
+        console.print("no list changed: no re-screen")
+    if any(outcome.outcome in ("refused", "failed") for outcome in outcomes):
+        raise typer.Exit(1)
+
+
+@lists_app.command("status")
+def status(database_url: DatabaseUrl = None, output: OutputFormat = Format.table) -> None:
+    """Each list in force: its source version, as-of date, load time, entry count and age; and the last
+    fetch of every URL. Lists older than EXPORTGUARD_MAX_LIST_AGE_DAYS (default 7) are marked stale."""
+    from exportguard.store.list_status import list_status
+
+    with _sessions(database_url)() as session:
+        report = list_status(session)
+    table = Table("list", "version", "as of", "age (days)", "entries", "loaded", "source",
+                  caption=f"stale: older than {report['max_age_days']} days or undated")
+    for row in report["lists"]:
+        age = "?" if row["age_days"] is None else str(row["age_days"])
+        table.add_row(row["list"], row["version"], str(row["as_of"] or "unknown"),
+                      f"[yellow]{age}[/yellow]" if row["stale"] else age, f"{row['entries']:,}",
+                      str(row["loaded_at"] or "bundled")[:19], row["provenance"])
+    _emit(report, output, table)
+    if output is Format.table and report["fetches"]:
+        fetches = Table("url", "outcome", "checked", "detail", title="last fetch attempts")
+        for attempt in report["fetches"]:
+            fetches.add_row(attempt["url"], attempt["outcome"], str(attempt["checked_at"])[:19], attempt["message"])
+        console.print(fetches)
 
 
 @lists_app.command("versions")
@@ -209,14 +346,12 @@ def import_file(
 
 def _first_run_lists(session: Session, actor: str) -> None:
     """With no list loaded yet, the bundled lists become the first versions, as `screen` uses them too."""
-    from exportguard.lists.bundled import bundled_snapshots
-    from exportguard.store.list_store import record_version, versions
+    from exportguard.store.list_store import record_bundled, versions
 
     if not versions(session):
-        for snapshot in bundled_snapshots():
-            errors.print(f"no list loaded yet: loading the bundled {snapshot.version.file_name} "
-                         f"({snapshot.version.party_count:,} entries); newer lists: `exportguard lists update FILE`")
-            record_version(session, snapshot, actor)
+        loaded = record_bundled(session, actor)
+        errors.print(f"no list loaded yet: loading the {len(loaded)} bundled lists; newer lists: "
+                     "`exportguard lists fetch` (or `lists update FILE`)")
 
 
 def _customer_rows(file: Path) -> tuple[list[Any], list[tuple[int, str]]]:
@@ -279,6 +414,24 @@ def hits_command(
     _emit(rows, output, table)
 
 
+def _rescreen(sessions: sessionmaker[Session], actor: str, processes: int, full: bool, quiet: bool) -> Any:
+    from exportguard.batch.runner import LocalRunner
+    from exportguard.store.base import transaction
+    from exportguard.store.customer_store import MonitoringError, rescreen_customers
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=errors, disable=quiet) as progress:
+        task = progress.add_task("screening customers", total=None)
+        try:
+            with transaction(sessions) as session:
+                _first_run_lists(session, actor)
+                return rescreen_customers(session, actor, LocalRunner(processes),
+                                          lambda done: progress.advance(task, done), full)
+        except MonitoringError as exc:
+            errors.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from exc
+
+
 @app.command("rescreen")
 def rescreen_command(
     full: Annotated[bool, typer.Option(help="Screen every customer against every entry, not only changes.")] = False,
@@ -288,21 +441,8 @@ def rescreen_command(
     """Re-screen stored customers against the lists in force: only list changes and customers added or
     changed since the last run, unless --full. The first run, and the first after an upgrade of the
     matching engine, screen everyone in full; the summary says which it was and why."""
-    from exportguard.batch.runner import LocalRunner
-    from exportguard.store.base import transaction
-    from exportguard.store.customer_store import MonitoringError, rescreen_customers
-
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=errors, disable=output is Format.json) as progress:
-        task = progress.add_task("screening customers", total=None)
-        try:
-            with transaction(_sessions(database_url)) as session:
-                _first_run_lists(session, actor or getpass.getuser())
-                summary = rescreen_customers(session, actor or getpass.getuser(), LocalRunner(processes),
-                                             lambda done: progress.advance(task, done), full)
-        except MonitoringError as exc:
-            errors.print(f"[red]{exc}[/red]")
-            raise typer.Exit(1) from exc
+    summary = _rescreen(_sessions(database_url), actor or getpass.getuser(), processes, full,
+                        quiet=output is Format.json)
     counts = summary.counts()
     table = Table("version", "mode", "customers", "new hits", "retired", "changed entry", caption=summary.reason)
     table.add_row(*(str(counts[key]) for key in ("version", "mode", "customers", "new", "retired", "changed")))

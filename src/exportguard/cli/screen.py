@@ -17,6 +17,7 @@ from rich.table import Table
 
 from exportguard.cli.app import app
 from exportguard.lists.errors import ListFormatError
+from exportguard.lists.freshness import Freshness, freshness
 from exportguard.matching.model import DEFAULT_THRESHOLD, Hit
 from exportguard.matching.screener import Screener, ScreeningInputError
 
@@ -25,7 +26,7 @@ errors = Console(stderr=True)
 
 HIT_COLUMNS = (
     "row", "customer_id", "query", "country", "score", "band", "list", "name", "matched_name", "matched_alias",
-    "federal_register", "license_requirement", "license_policy", "explanation", "list_version",
+    "federal_register", "license_requirement", "license_policy", "explanation", "list_version", "list_as_of",
 )  # fmt: skip
 
 
@@ -44,7 +45,8 @@ ListFile = Annotated[
     Path | None,
     typer.Option(
         help="Screen against this trade.gov consolidated.csv instead of the lists in force (those loaded with "
-        "`exportguard lists update` into EXPORTGUARD_DATABASE_URL or ./exportguard.db, else the bundled 2022 CSL).",
+        "`exportguard lists update` or `lists fetch` into EXPORTGUARD_DATABASE_URL or ./exportguard.db, else the "
+        "bundled lists: `exportguard lists status` shows each one's date).",
         exists=True,
     ),
 ]
@@ -95,22 +97,33 @@ def screen(
     except ScreeningInputError as exc:
         errors.print(f"[red]Invalid input:[/red] {exc}")
         raise typer.Exit(2) from exc
+    dated = freshness(screener.snapshot)
     if output is OutputFormat.json:
         document = {"query": name, "country": country, "list_version": screener.list_version,
-                    "hits": [hit.to_dict() for hit in hits]}
+                    "lists": dated.to_dict(), "hits": [hit.to_dict() for hit in hits]}
         print(json.dumps(document, indent=2))
     elif output is OutputFormat.csv:
-        _write_csv(sys.stdout, [_row(0, name, country, hit) for hit in hits])
+        _write_csv(sys.stdout, [_row(0, name, country, hit, dated) for hit in hits])
     else:
         _print_table(name, hits, screener.list_version)
+    _warn_stale(dated)
     raise typer.Exit(1 if hits else 0)
+
+
+def _warn_stale(dated: Freshness) -> None:
+    """The lists' dates on stderr, so every surface says how old the answer's lists are."""
+    errors.print(f"[dim]{dated.summary()}[/dim]")
+    stale = [d for d in dated.lists if d.to_dict(dated.today, dated.max_age_days)["stale"]]
+    if stale:
+        ages = ", ".join(f"{d.list_code} {d.as_of or 'undated'}" for d in stale)
+        errors.print(f"[yellow]stale lists[/yellow] (as of): {ages}; `exportguard lists status`, `lists fetch`")
 
 
 def _print_table(name: str, hits: list[Hit], version: str) -> None:
     if not hits:
         console.print(f"No hit for [bold]{name}[/bold] on {version}.")
         return
-    table = Table(title=f"{len(hits)} hit(s) for {name!r} on {version}", show_lines=True)
+    table = Table(title=f"{len(hits)} hit(s) for {name!r}", caption=f"list versions: {version}", show_lines=True)
     for column in ("score", "list", "entry and matched name", "license requirement / review policy", "why"):
         table.add_column(column, overflow="fold")
     for hit in hits:
@@ -125,13 +138,15 @@ def _shorten(text: str, limit: int = 140) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…" if text else "-"
 
 
-def _row(row: int, query: str, country: str | None, hit: Hit) -> dict[str, object]:
+def _row(row: int, query: str, country: str | None, hit: Hit, dated: Freshness) -> dict[str, object]:
+    as_of = next((d.as_of for d in dated.lists if d.list_code == hit.party.list_code), None)
     return {
         "row": row, "customer_id": "", "query": query, "country": country or "", "score": round(hit.score, 4), "band": hit.band,
         "list": hit.party.list_code, "name": hit.party.name, "matched_name": hit.matched_name,
         "matched_alias": hit.matched_alias, "federal_register": hit.party.federal_register_notice,
         "license_requirement": hit.party.license_requirement, "license_policy": hit.party.license_policy,
         "explanation": hit.explanation.replace("\n", "; "), "list_version": hit.list_version,
+        "list_as_of": as_of.isoformat() if as_of else "",
     }  # fmt: skip
 
 
@@ -171,6 +186,7 @@ def screen_file(
         errors.print(f"[red]{input_file.name}: no {id_column!r} column[/red] (columns: {columns})")
         raise typer.Exit(2)
     screener = _screener(list_file)
+    dated = freshness(screener.snapshot)
     hits: list[dict[str, object]] = []
     problems: list[dict[str, object]] = []
     with _progress() as progress:
@@ -183,11 +199,12 @@ def screen_file(
             except ScreeningInputError as exc:
                 problems.append({"row": number, "error": str(exc), **row})
             else:
-                hits.extend({**_row(number, name, country, hit), "customer_id": customer_id} for hit in found)
+                hits.extend({**_row(number, name, country, hit, dated), "customer_id": customer_id} for hit in found)
             progress.advance(task)
     _write_hits(output_file, hits)
     _write_rejected(rejected_file, problems, columns)
     _summarise(len(rows), hits, problems, output_file, rejected_file)
+    _warn_stale(dated)
 
 
 def _check_writable(path: Path) -> None:

@@ -1,7 +1,8 @@
-"""Country names as OFAC and BIS spell them, mapped to ISO 3166-1 alpha-2 codes.
+"""Country names as OFAC, BIS and the UN spell them, mapped to ISO 3166-1 alpha-2 codes.
 
-Covers the countries present in the OFAC SDN address files of 2019-2021 and the 2026 Entity List;
-regions OFAC lists separately (Crimea, Gaza, West Bank) map to the country code ISO assigns them.
+Covers the countries present in the OFAC SDN address files of 2019-2021, the 2026 Entity List and the
+UN consolidated list of 2026-02 (its formal names, such as "Iran (Islamic Republic of)"); regions OFAC
+lists separately (Crimea, Gaza, West Bank) map to the country code ISO assigns them.
 """
 
 from __future__ import annotations
@@ -29,6 +30,10 @@ SE Sweden|CH Switzerland|SY Syria|TW Taiwan|TJ Tajikistan|TZ Tanzania|TH Thailan
 TT Trinidad and Tobago|TN Tunisia|TR Turkey|TR Türkiye|TM Turkmenistan|UG Uganda|UA Ukraine
 AE United Arab Emirates|GB United Kingdom|US United States|UY Uruguay|UZ Uzbekistan|VU Vanuatu|VE Venezuela
 VN Vietnam|VG Virgin Islands, British|PS West Bank|YE Yemen|ZW Zimbabwe
+KP Democratic People's Republic of Korea|CD Democratic Republic of the Congo|SY Syrian Arab Republic
+IR Iran (Islamic Republic of)|GB United Kingdom of Great Britain and Northern Ireland|RU Russian Federation
+US United States of America|GW Guinea-Bissau|TZ United Republic of Tanzania|TD Chad|PS State of Palestine|GA Gabon
+MM Myanmar|VN Viet Nam|HK China, Hong Kong Special Administrative Region|VG British Virgin Islands
 """
 
 ISO2_BY_NAME: dict[str, str] = {

@@ -3,14 +3,17 @@
 The source is ``bis_entity_list.json`` (eCFR text of July 2026): one object per entry with ``name``,
 ``aliases``, ``country``, ``address``, ``federal_register`` and ``notes``. ``notes`` holds the license
 requirement column, **cut to 200 characters** by the parser that produced the file; the license review
-policy column is not in this source at all, so ``license_policy`` stays empty.
+policy column is not in this source at all, so ``license_policy`` stays empty. An entry's start date is
+the earliest date in its Federal Register column (the notice that listed it).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,7 @@ SOURCE = "el"
 LIST_CODE = "EL"
 LIST_NAME = "Entity List (EL) - Bureau of Industry and Security"
 REQUIRED_FIELDS = ("name", "aliases", "country", "address", "federal_register", "notes")
+_NOTICE_DATE = re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b")
 #: The source parser truncated the license requirement to this many characters.
 NOTES_LIMIT = 200
 
@@ -35,9 +39,18 @@ def load(path: str | Path) -> ListSnapshot:
     entities = document.get("entities")
     if not isinstance(entities, list) or not entities:
         raise ListFormatError(path.name, "no 'entities' array with entries", field="entities")
-    parties = _unique(tuple(_party(entity, number, path.name) for number, entity in enumerate(entities, start=1)))
-    version = ListVersion(SOURCE, None, sha256(data), len(parties), path.name)
+    parties = numbered_duplicates(
+        tuple(_party(entity, number, path.name) for number, entity in enumerate(entities, start=1)))
+    version = ListVersion(SOURCE, _extracted(document), sha256(data), len(parties), path.name)
     return ListSnapshot(version, parties)
+
+
+def _extracted(document: dict[str, Any]) -> date | None:
+    """When the eCFR text was taken: the date the list is as of."""
+    try:
+        return date.fromisoformat(str(document.get("extracted"))[:10])
+    except ValueError:
+        return None
 
 
 def _document(text: str, file: str) -> dict[str, Any]:
@@ -73,8 +86,21 @@ def _party(entity: object, number: int, file: str) -> Party:
         fr_citations=FRCitation.parse_all(notice),
         federal_register_notice=notice,
         license_requirement=" ".join(str(entity["notes"] or "").split()),
+        start_date=first_notice_date(notice),
         raw={key: json.dumps(value) for key, value in entity.items()},
     )
+
+
+def first_notice_date(notice: str) -> date | None:
+    """The earliest date in the Federal Register column ("87 FR 77508, 12/19/22"): when the entry was listed."""
+    found = []
+    for month, day, year in _NOTICE_DATE.findall(notice):
+        full_year = int(year) + (2000 if len(year) == 2 and int(year) < 70 else 1900 if len(year) == 2 else 0)
+        try:
+            found.append(date(full_year, int(month), int(day)))
+        except ValueError:
+            continue
+    return min(found, default=None)
 
 
 def stable_id(country: str, name: str) -> str:
@@ -82,7 +108,7 @@ def stable_id(country: str, name: str) -> str:
     return hashlib.sha256(f"{country.casefold()}|{name.casefold()}".encode()).hexdigest()[:16]
 
 
-def _unique(parties: tuple[Party, ...]) -> tuple[Party, ...]:
+def numbered_duplicates(parties: tuple[Party, ...]) -> tuple[Party, ...]:
     """Number repeated country+name entries (-2, -3, ...) so every key stays distinct."""
     seen: dict[str, int] = {}
     unique = []

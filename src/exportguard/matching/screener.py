@@ -178,9 +178,18 @@ def matcher_fingerprint() -> str:
 
 
 @lru_cache(maxsize=1)
+def csl_2022_screener() -> Screener:
+    """The screener over the bundled CSL of 2022 alone: what matching is measured on (golden scores)."""
+    from exportguard.lists.bundled import bundled_csl, native_names_for
+
+    snapshot = bundled_csl()
+    return Screener(snapshot, native_names_for(snapshot))
+
+
+@lru_cache(maxsize=1)
 def default_screener() -> Screener:
     """The screener over the bundled lists, built once per process."""
-    from exportguard.lists.bundled import native_names_for, screening_snapshot
+    from exportguard.lists.bundled import default_snapshot, native_names_for
 
-    snapshot = screening_snapshot()
+    snapshot = default_snapshot()
     return Screener(snapshot, native_names_for(snapshot))

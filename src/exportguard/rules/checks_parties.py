@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+from exportguard.lists.model import POLICY_NOT_IN_SOURCE
 from exportguard.rules import policy
 from exportguard.rules.model import Finding, Kind, Policy, ReviewPolicy
 from exportguard.rules.parties import ListMatch
@@ -196,7 +197,10 @@ def _entity_list_requirements(ctx: Context, match: ListMatch) -> Iterator[Findin
     clauses = ctx.data.dated["policy_clauses"]
     review = policy.parse(match.entry.license_policy, ctx.as_of, clauses)
     caveats = _caveats(ctx, match)
-    if not review.complete:
+    if match.entry.license_policy == POLICY_NOT_IN_SOURCE:
+        caveats.append("The license review policy is not in this list source (the eCFR extract keeps none, and "
+                       "the entry was not on the 2022 CSL): read it in Supp. No. 4 to part 744.")
+    elif not review.complete:
         caveats.append("Review policy text not fully structured; the most restrictive policy it names is the default.")
     all_items = match.entry.license_requirement.lower().startswith(_ALL_ITEMS)
     if not all_items:

@@ -43,6 +43,7 @@ def determine(
         review_policy=_overall_policy(context),
         inputs=transaction.to_dict(),
         list_versions=matcher.list_versions,
+        list_freshness=matcher.freshness(),
         rule_versions=data.versions,
         engine_version=ENGINE_VERSION,
     )

@@ -153,6 +153,8 @@ class Determination:
     list_versions: tuple[str, ...]
     rule_versions: dict[str, str] = field(default_factory=dict)
     engine_version: str = ""
+    #: Each list's as-of date and the stale-list warnings, as checked when the determination was made.
+    list_freshness: dict[str, Any] = field(default_factory=dict)
 
     @property
     def open_requirements(self) -> tuple[Finding, ...]:
@@ -175,4 +177,5 @@ class Determination:
             "list_versions": list(self.list_versions),
             "rule_versions": dict(self.rule_versions),
             "engine_version": self.engine_version,
+            "list_freshness": self.list_freshness,
         }

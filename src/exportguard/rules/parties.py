@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Any, Protocol
 
 from exportguard.lists.cn_sanctions import LIST_CODES as CHINESE_COUNTER_LISTS
+from exportguard.lists.freshness import freshness
 from exportguard.lists.model import Party
 from exportguard.matching.model import Hit
 from exportguard.matching.screener import Screener
@@ -27,6 +28,10 @@ class PartyMatcher(Protocol):
     @property
     def lists_as_of(self) -> date | None: ...
 
+    def freshness(self) -> dict[str, Any]:
+        """Each list's as-of date and the warnings for stale ones (:mod:`exportguard.lists.freshness`)."""
+        ...
+
     def hits(self, name: str, country: str | None, address: str | None) -> Sequence[Hit]: ...
 
 
@@ -43,6 +48,9 @@ class ScreenerMatcher:
     @property
     def lists_as_of(self) -> date | None:
         return self.screener.snapshot.version.as_of
+
+    def freshness(self) -> dict[str, Any]:
+        return freshness(self.screener.snapshot).to_dict()
 
     def hits(self, name: str, country: str | None, address: str | None) -> Sequence[Hit]:
         return self.screener.screen(name, country, address=address, lists=SCREENED_LISTS, limit=25)

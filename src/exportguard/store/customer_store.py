@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from exportguard.batch.delta import rescreen
 from exportguard.batch.runner import Customer, FullScreen, LocalRunner, ScreeningResult
-from exportguard.lists.bundled import bundled_snapshots, screening_snapshot
-from exportguard.lists.model import COMBINED, ListSnapshot, ListVersion, Party
+from exportguard.lists.bundled import bundled_parts, default_snapshot
+from exportguard.lists.model import ListSnapshot, Party, layered
 from exportguard.lists.versions import content_hash, diff
 from exportguard.matching.normalize import NormalizedName, normalize, normalizer_fingerprint
 from exportguard.matching.screener import Screener, matcher_fingerprint
@@ -75,22 +75,11 @@ def combined(session: Session, versions: list[ListVersionRecord]) -> ListSnapsho
     """One snapshot over several sources' versions (SDN, EL, CSL, ...), screened together.
 
     Each list (EL, SDN, DPL, ...) comes from the most recently loaded of these versions that has it, else
-    from the bundled lists (the CSL, China's counter-lists), so loading only a new SDN file neither drops
-    the Entity List nor keeps the CSL's older copy of the SDN beside the new one.
+    from the bundled lists (:func:`exportguard.lists.bundled.bundled_parts`), so loading only a new SDN
+    file neither drops the Entity List nor keeps the CSL's older copy of the SDN beside the new one.
     """
     newest_first = sorted(versions, key=lambda version: version.loaded_at, reverse=True)
-    parts = [snapshot_of(session, version) for version in newest_first] + list(bundled_snapshots())
-    claimed: set[str] = set()
-    used: list[ListSnapshot] = []
-    parties: list[Party] = []
-    for part in parts:
-        fresh = [party for party in part.parties if party.list_code not in claimed]
-        if fresh:
-            used.append(part)
-            parties += fresh
-        claimed |= {party.list_code for party in part.parties}
-    ids = "+".join(sorted(part.version.id for part in used))
-    return ListSnapshot(ListVersion(COMBINED, None, ids, len(parties), ids), tuple(parties))
+    return layered([*(snapshot_of(session, version) for version in newest_first), *bundled_parts()])
 
 
 def in_force(session: Session) -> list[ListVersionRecord]:
@@ -292,5 +281,5 @@ def listed_entries(session: Session, keys: Iterable[str]) -> dict[str, Party]:
     entries = {key: party_from_json(data) for key, data in latest.items()}
     missing = set(wanted) - entries.keys()
     if missing:
-        entries.update((party.key, party) for party in screening_snapshot().parties if party.key in missing)
+        entries.update((party.key, party) for party in default_snapshot().parties if party.key in missing)
     return entries

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, true
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from exportguard.store.base import Base
@@ -32,6 +32,30 @@ class ListVersionRecord(Base):
     #: The matching engine (``matcher_fingerprint``) of that re-screen.
     screened_with: Mapped[str | None] = mapped_column(String(16), nullable=True)
     previous_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    #: The date the publication is as of (its own date, else the server's Last-Modified); None: unknown.
+    as_of: Mapped[date | None] = mapped_column(Date, nullable=True)
+    #: Where the file came from: the URL it was fetched from, or the file name given to `lists update`.
+    origin: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    #: Entries per list code, so the guard can compare with earlier versions without reading them.
+    list_counts: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
+    #: Set when an admin put the version in force although the guard refused it, with why.
+    forced_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class ListFetchRecord(Base):
+    """The last fetch of one URL: validators for the next conditional request, and how it went."""
+
+    __tablename__ = "list_fetches"
+
+    url: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    source: Mapped[str] = mapped_column(String(20), nullable=False)
+    etag: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    last_modified: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    #: loaded, unchanged (304 or same bytes), refused (guard or format) or failed (network).
+    outcome: Mapped[str] = mapped_column(String(20), nullable=False)
+    message: Mapped[str] = mapped_column(Text, nullable=False, default="")
 
 
 class ListEntryRecord(Base):
@@ -72,7 +96,7 @@ class ScreeningHitRecord(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), nullable=False, index=True)
     entry_key: Mapped[str] = mapped_column(String(120), nullable=False, index=True)
-    list_version: Mapped[str] = mapped_column(String(80), nullable=False)
+    list_version: Mapped[str] = mapped_column(String(1000), nullable=False)
     score: Mapped[float] = mapped_column(Float, nullable=False)
     matched_name: Mapped[str] = mapped_column(String(500), nullable=False)
     features: Mapped[str] = mapped_column(Text, nullable=False)

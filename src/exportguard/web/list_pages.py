@@ -17,9 +17,11 @@ from starlette.responses import Response
 from exportguard.batch.delta import delta_screener
 from exportguard.lists import versions
 from exportguard.lists.model import ListSnapshot
+from exportguard.store.list_status import list_status
 from exportguard.store.list_store import snapshot_of
 from exportguard.store.list_store import versions as stored_versions
 from exportguard.store.monitoring import CustomerRecord, ListVersionRecord
+from exportguard.store.refresh import schedule_status
 from exportguard.web import exports, session
 from exportguard.web.templating import render
 
@@ -35,7 +37,8 @@ def list_versions(request: Request, old: Version = "", new: Version = "") -> Res
     user = session.require(request)
     with request.app.state.sessions() as db:
         records = stored_versions(db)
-        context: dict[str, Any] = {"versions": records, "old": old, "new": new, "shown": SHOWN}
+        context: dict[str, Any] = {"versions": records, "old": old, "new": new, "shown": SHOWN,
+                                   "in_force": list_status(db), "schedule": schedule_status(db)}
         if not (old and new):
             return render(request, "lists.html", user, **context)
         before, after = _snapshot(db, old), _snapshot(db, new)

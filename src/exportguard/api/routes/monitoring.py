@@ -16,8 +16,10 @@ from exportguard.api.schemas import RecordId, Strict
 from exportguard.lists.model import Party
 from exportguard.lists.versions import NotComparable, diff
 from exportguard.store.customer_store import MonitoringError, dispose, hit_queue
+from exportguard.store.list_status import list_status
 from exportguard.store.list_store import snapshot_of, versions
 from exportguard.store.monitoring import CustomerRecord, ListVersionRecord, ScreeningHitRecord
+from exportguard.store.refresh import schedule_status
 from exportguard.store.writes import write_transaction
 
 router = APIRouter(tags=["monitoring"])
@@ -37,6 +39,11 @@ class DispositionIn(Strict):
 def list_versions(_caller: Caller, session: ReadSession) -> list[dict[str, Any]]:
     return [{"id": v.id, "source": v.source, "file": v.file_name, "entries": v.party_count,
              "loaded_at": v.loaded_at, "loaded_by": v.loaded_by, "current": v.current} for v in versions(session)]
+
+
+@router.get("/lists/status", summary="Each list in force with its as-of date and age; last fetches; the schedule")
+def lists_status(_caller: Caller, session: ReadSession) -> dict[str, Any]:
+    return {**list_status(session), "schedule": schedule_status(session)}
 
 
 @router.get("/lists/{old}/diff/{new}", summary="Added, removed and modified entries between two versions")
