@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from exportguard.matching.screener import Screener, csl_2022_screener
+from exportguard.matching.screener import Screener, csl_2022_screener, default_screener
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -18,6 +18,12 @@ FIXTURES = Path(__file__).parent / "fixtures"
 @pytest.fixture(scope="session")
 def screener() -> Screener:
     return csl_2022_screener()
+
+
+@pytest.fixture(scope="session")
+def bundled_screener() -> Screener:
+    """The screener over every bundled list, as `screen` uses them out of the box."""
+    return default_screener()
 
 
 @pytest.fixture(scope="session")

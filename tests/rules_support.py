@@ -46,6 +46,9 @@ class ListsAsOf:
     def lists_as_of(self) -> date | None:
         return self.day
 
+    def freshness(self) -> dict[str, Any]:
+        return self.inner.freshness()
+
     def hits(self, name: str, country: str | None, address: str | None) -> Sequence[Hit]:
         return self.inner.hits(name, country, address)
 

@@ -80,7 +80,7 @@ def test_truncated_list_is_refused(database: Path, fixtures: Path) -> None:
     truncated = database / "el_truncated.json"
     truncated.write_text(json.dumps(document), encoding="utf-8")
     result = runner.invoke(app, ["lists", "update", str(truncated), "--format", "el"])
-    assert result.exit_code == 1 and "list_shrank [EL]: 6 entries where there were 12 (50.0% fewer" in result.output
+    assert result.exit_code == 1 and "list_shrank EL: 6 entries where there were 12 (50.0% fewer" in result.output
     versions = _json(["lists", "versions", "--format", "json"])
     assert len(versions) == 1 and versions[0]["current"]
 
