@@ -8,14 +8,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from exportguard.matching.screener import csl_2022_screener
+from exportguard.matching.screener import reference_screener
 
 GOLDEN = Path(__file__).resolve().parent.parent / "tests" / "golden" / "screening_scores.json"
 
 
 def main() -> None:
     cases = json.loads(GOLDEN.read_text(encoding="utf-8"))
-    screener = csl_2022_screener()
+    screener = reference_screener()
     for case in cases:
         hits = screener.screen(case["query"], case.get("country"), limit=3)
         case["top"] = [{"entry_key": h.party.key, "name": h.party.name, "score": round(h.score, 4)} for h in hits]

@@ -49,7 +49,7 @@ def test_load_import_rescreen_change_and_diff(database: Path, fixtures: Path) ->
     imported = _json(["customers", "import", str(customers), "--format", "json"])
     assert imported == {"added": 3, "updated": 0, "skipped": []}
     screened = _json(["rescreen", "--format", "json", "--processes", "1"])
-    # Fazal Rahim Farid on the loaded Entity List and on the bundled CSL's SDN; 5th Shipyard.
+    # Fazal Rahim Farid on the loaded Entity List and on the bundled UN list; 5th Shipyard.
     assert screened["mode"] == "full" and screened["new"] == 3
     changed = _changed_list(fixtures, database / "el_next.json")
     second = _json(["lists", "update", str(changed), "--format", "el", "--output", "json", "--max-drop", "0.2"])
@@ -63,7 +63,7 @@ def test_load_import_rescreen_change_and_diff(database: Path, fixtures: Path) ->
                                         {"field": "aliases", "old": old_aliases, "new": [*old_aliases, "Fazal Farid"]}]}]
     assert _json(["lists", "diff", "el@previous", "el@current", "--format", "json"]) == changes
     assert _json(["lists", "diff", first["version"][:9], second["version"], "--format", "json"]) == changes
-    _json(["lists", "update", str(fixtures / "csl_excerpt.csv"), "--format", "csl", "--output", "json"])
+    _json(["lists", "update", str(fixtures / "csl_excerpt.csv"), "--format", "csl", "--output", "json", *FORCE])
     across = runner.invoke(app, ["lists", "diff", first["version"], "csl@current"])
     assert across.exit_code == 2 and "same list" in across.output
     unknown = runner.invoke(app, ["lists", "diff", "el@nowhere", second["version"]])

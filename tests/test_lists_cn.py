@@ -66,17 +66,17 @@ def test_a_name_announced_twice_on_one_list_is_one_entry_from_its_first_date() -
 
 
 @pytest.mark.parametrize("query", ["Lockheed Martin", "洛克希德·马丁", "Lockheed Martin Corporation", "洛克希德·马丁公司"])
-def test_english_and_chinese_names_hit_the_same_entry(bundled_screener: Screener, query: str) -> None:
-    hits = bundled_screener.screen(query, lists={"CN-UEL"})
+def test_english_and_chinese_names_hit_the_same_entry(screener: Screener, query: str) -> None:
+    hits = screener.screen(query, lists={"CN-UEL"})
     assert hits and hits[0].party.name == "Lockheed Martin Corporation" and hits[0].band == "strong"
 
 
-def test_counter_lists_are_selectable_like_the_us_lists(bundled_screener: Screener) -> None:
-    assert not bundled_screener.screen("Lockheed Martin Corporation", lists={"EL", "SDN"})
-    assert {h.party.list_code for h in bundled_screener.screen("Lockheed Martin Corporation")} >= {"CN-UEL", "CN-ECL"}
+def test_counter_lists_are_selectable_like_the_us_lists(screener: Screener) -> None:
+    assert not screener.screen("Lockheed Martin Corporation", lists={"EL", "SDN"})
+    assert {h.party.list_code for h in screener.screen("Lockheed Martin Corporation")} >= {"CN-UEL", "CN-ECL"}
 
 
-def test_screen_command_explains_the_listing(bundled_screener: Screener) -> None:
+def test_screen_command_explains_the_listing(screener: Screener) -> None:
     result = runner.invoke(app, ["screen", "洛克希德·马丁", "--list", "CN-UEL", "--format", "json"])
     assert result.exit_code == 1, result.output
     hit = json.loads(result.stdout)["hits"][0]

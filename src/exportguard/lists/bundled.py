@@ -131,6 +131,12 @@ def parts_in_use() -> tuple[ListSnapshot, ...]:
     return tuple(parts)
 
 
+@lru_cache(maxsize=1)
+def matching_reference() -> ListSnapshot:
+    """The 2022 CSL and China's counter-lists, as bundled before the newer lists: what matching is measured on."""
+    return layered((bundled_csl(), counter_lists_snapshot()))
+
+
 def counter_lists_snapshot() -> ListSnapshot:
     """China's counter-lists (CN-UEL, CN-ECL, CN-ECWL, CN-CM, CN-TAO; 553 entries from 610 listings, as of 2026-08-05)."""
     return next(part for part in bundled_parts() if part.version.source == cn_sanctions.SOURCE)

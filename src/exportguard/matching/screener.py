@@ -178,11 +178,12 @@ def matcher_fingerprint() -> str:
 
 
 @lru_cache(maxsize=1)
-def csl_2022_screener() -> Screener:
-    """The screener over the bundled CSL of 2022 alone: what matching is measured on (golden scores)."""
-    from exportguard.lists.bundled import bundled_csl, native_names_for
+def reference_screener() -> Screener:
+    """The screener over the 2022 CSL and China's counter-lists, the lists matching is measured on (golden
+    scores, must-show names): their answers do not move when newer lists are bundled."""
+    from exportguard.lists.bundled import matching_reference, native_names_for
 
-    snapshot = bundled_csl()
+    snapshot = matching_reference()
     return Screener(snapshot, native_names_for(snapshot))
 
 
