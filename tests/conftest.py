@@ -7,11 +7,14 @@ matching and do not move when newer lists are bundled.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from exportguard.matching.screener import Screener, reference_screener
+from exportguard.store.anchor import CHECKPOINTS_ENV, KEY_FILE_ENV
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -24,3 +27,19 @@ def screener() -> Screener:
 @pytest.fixture(scope="session")
 def fixtures() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session", autouse=True)
+def audit_anchor_outside_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The audit signing key and checkpoints of this test run, kept out of the user's home directory
+    (set in the environment, so servers started as subprocesses share them)."""
+    folder = tmp_path_factory.mktemp("audit-anchor")
+    saved = {name: os.environ.get(name) for name in (KEY_FILE_ENV, CHECKPOINTS_ENV)}
+    os.environ[KEY_FILE_ENV] = str(folder / "audit.key")
+    os.environ[CHECKPOINTS_ENV] = str(folder / "checkpoints")
+    yield folder
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

@@ -8,9 +8,10 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from exportguard import __version__
-from exportguard.api.errors import ERROR_RESPONSES, install_error_handlers
+from exportguard.api.errors import ERROR_RESPONSES, RequestId, SafeJSONResponse, install_error_handlers
 from exportguard.api.keycache import KeyCache
-from exportguard.api.limits import BodySizeLimit
+from exportguard.api.limits import BodySizeLimit, StrictInput
+from exportguard.api.throttle import Throttle
 from exportguard.store.base import make_engine, session_factory
 from exportguard.store.groupcommit import AuditWriter
 from exportguard.store.refresh import RefreshSchedule, refresh_hours
@@ -42,16 +43,21 @@ recorded in a hash-chained audit log. Errors always carry a machine-readable `co
 def create_app(database_url: str | None = None) -> FastAPI:
     """The API over the database at ``database_url`` (else ``EXPORTGUARD_DATABASE_URL``, else SQLite)."""
     app = FastAPI(title="exportguard", version=__version__, description=DESCRIPTION, responses=ERROR_RESPONSES,
+                  default_response_class=SafeJSONResponse,
                   docs_url=None, redoc_url=None)  # served from local files: api/docs_ui.py
     engine = make_engine(database_url)
     app.state.engine = engine
     app.state.sessions = session_factory(engine)
     app.state.key_cache = KeyCache()
+    app.state.throttle = Throttle()
     app.state.audit_writer = AuditWriter(app.state.sessions)
     app.state.lists = ListsInForce(app.state.sessions)
     install_error_handlers(app)
     install_page_errors(app)
+    # The last added runs first: ids first, then the size cap, then the input check on the capped body.
+    app.add_middleware(StrictInput)
     app.add_middleware(BodySizeLimit)
+    app.add_middleware(RequestId)
     for module_name in ROUTERS:
         app.include_router(importlib.import_module(module_name).router)
     if refresh_hours() > 0:

@@ -39,5 +39,11 @@ class KeyCache:
             self._entries[_digest(key)] = (time.monotonic() + self.ttl, principal)
 
 
+    def clear(self) -> None:
+        """Forget every verified key (after a key change, so the old key stops at once in this process)."""
+        with self._lock:
+            self._entries.clear()
+
+
 def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()

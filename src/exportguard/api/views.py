@@ -139,3 +139,6 @@ class ChainReportOut(BaseModel):
     ok: bool
     checked: int
     first_broken_id: int | None
+    problem: str | None = None
+    unsigned: int = 0
+    anchored_at: int | None = None

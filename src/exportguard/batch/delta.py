@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from exportguard.batch.runner import RECORD_FLOOR, Customer, LocalRunner, ScreeningResult, screen_customer
+from exportguard.batch.runner import RECORD_FLOOR, Customer, FullScreen, LocalRunner, ScreeningResult, screen_customer
 from exportguard.lists.model import ListSnapshot
 from exportguard.lists.versions import ListDiff
 from exportguard.matching.screener import Screener, ScreeningInputError
@@ -66,6 +66,31 @@ class DeltaScreen:
         return results
 
 
+@dataclass(frozen=True)
+class ChangedOrFresh:
+    """Customers added or changed since the last re-screen meet every entry; the others, only the changes."""
+
+    full: FullScreen
+    delta: DeltaScreen
+    fresh: frozenset[str]
+
+    def __call__(self, customers: list[Customer]) -> list[ScreeningResult]:
+        results: list[ScreeningResult] = []
+        for customer in customers:
+            results += (self.full if customer.id in self.fresh else self.delta)([customer])
+        return results
+
+
+def recorded_pairs(previous: Iterable[ScreeningResult], changes: ListDiff) -> dict[str, frozenset[str]]:
+    """Customer id -> keys of unchanged entries it had a result on: what a delta screen looks at again."""
+    gone = {party.key for party in (*changes.changed, *changes.removed)}
+    recorded: dict[str, set[str]] = defaultdict(set)
+    for result in previous:
+        if result.entry_key not in gone:
+            recorded[result.customer_id].add(result.entry_key)
+    return {customer: frozenset(keys) for customer, keys in recorded.items()}
+
+
 def rescreen(
     new: ListSnapshot,
     changes: ListDiff,
@@ -87,17 +112,7 @@ def rescreen(
     previous = list(previous)
     runner = runner or LocalRunner()
     full = full or Screener(new)
-    gone = {party.key for party in (*changes.changed, *changes.removed)}
-    recorded: dict[str, set[str]] = defaultdict(set)
-    for result in previous:
-        if result.entry_key not in gone:
-            recorded[result.customer_id].add(result.entry_key)
-    screen = DeltaScreen(
-        full,
-        delta_screener(new, changes, full),
-        {customer: frozenset(keys) for customer, keys in recorded.items()},
-        runner.threshold,
-    )
+    screen = DeltaScreen(full, delta_screener(new, changes, full), recorded_pairs(previous, changes), runner.threshold)
     results = [row for rows in runner.map(screen, customers, progress) for row in rows]
     before = {(result.customer_id, result.entry_key) for result in previous}
     after = {(result.customer_id, result.entry_key) for result in results}

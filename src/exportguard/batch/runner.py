@@ -147,10 +147,16 @@ class LocalRunner:
     def map(self, screen: PartitionScreen, customers: Iterable[Customer],
             progress: Callable[[int], None] | None = None) -> Iterator[list[ScreeningResult]]:
         """``screen`` over consecutive partitions of ``customers``, in worker processes, results in order."""
+        return _reported(self.map_partitions(screen, customers), progress)
+
+    def map_partitions(self, screen: PartitionScreen,
+                       customers: Iterable[Customer]) -> Iterator[tuple[int, list[ScreeningResult]]]:
+        """As :meth:`map`, with how many customers each partition held: the n-th result covers the n-th
+        consecutive ``chunk_size`` customers (a caller committing partition by partition needs to know)."""
         processes = self.processes or os.cpu_count() or 1
         if processes == 1:
             _init_worker(screen)
-            yield from _reported(map(_screen_in_worker, partitions(customers, self.chunk_size)), progress)
+            yield from map(_screen_in_worker, partitions(customers, self.chunk_size))
             return
         # fork shares the built screener with the workers copy-on-write instead of pickling it; frozen
         # objects are skipped by the workers' garbage collector, which would otherwise walk (and so copy)
@@ -167,7 +173,7 @@ class LocalRunner:
         gc.freeze()
         try:
             with context.Pool(processes, initializer=_init_worker, initargs=(screen, inherited)) as pool:
-                yield from _reported(pool.imap(_screen_in_worker, parts), progress)
+                yield from pool.imap(_screen_in_worker, parts)
         finally:
             gc.unfreeze()
 

@@ -327,8 +327,7 @@ def import_file(
 
     Rows without an id or a name are reported and skipped; the others are imported.
     """
-    from exportguard.store.base import transaction
-    from exportguard.store.customer_store import import_customers
+    from exportguard.store.customer_store import import_in_chunks
 
     rows, skipped = _customer_rows(file)
     for line, problem in skipped:
@@ -336,8 +335,7 @@ def import_file(
     if not rows:
         errors.print(f"[red]{file.name}[/red]: no customer to import")
         raise typer.Exit(1)
-    with transaction(_sessions(database_url)) as session:
-        added, updated = import_customers(session, rows, actor or getpass.getuser())
+    added, updated = import_in_chunks(_sessions(database_url), rows, actor or getpass.getuser())
     _emit({"added": added, "updated": updated, "skipped": [{"row": line, "error": e} for line, e in skipped]},
           output)
     if output is Format.table:
@@ -414,19 +412,21 @@ def hits_command(
     _emit(rows, output, table)
 
 
-def _rescreen(sessions: sessionmaker[Session], actor: str, processes: int, full: bool, quiet: bool) -> Any:
+def _rescreen(sessions: sessionmaker[Session], actor: str, processes: int, full: bool, quiet: bool,
+              resume: bool = False) -> Any:
+    """A re-screen committed chunk by chunk (resuming an interrupted one), with a progress bar."""
     from exportguard.batch.runner import LocalRunner
     from exportguard.store.base import transaction
-    from exportguard.store.customer_store import MonitoringError, rescreen_customers
+    from exportguard.store.customer_store import MonitoringError, rescreen_in_chunks
 
+    with transaction(sessions) as session:
+        _first_run_lists(session, actor)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=errors, disable=quiet) as progress:
         task = progress.add_task("screening customers", total=None)
         try:
-            with transaction(sessions) as session:
-                _first_run_lists(session, actor)
-                return rescreen_customers(session, actor, LocalRunner(processes),
-                                          lambda done: progress.advance(task, done), full)
+            return rescreen_in_chunks(sessions, actor, LocalRunner(processes),
+                                      lambda done: progress.advance(task, done), full, resume)
         except MonitoringError as exc:
             errors.print(f"[red]{exc}[/red]")
             raise typer.Exit(1) from exc
@@ -435,15 +435,22 @@ def _rescreen(sessions: sessionmaker[Session], actor: str, processes: int, full:
 @app.command("rescreen")
 def rescreen_command(
     full: Annotated[bool, typer.Option(help="Screen every customer against every entry, not only changes.")] = False,
+    resume: Annotated[bool, typer.Option(help="Only resume an interrupted run (exit 1 when there is none). "
+                                         "Without it an interrupted run is resumed anyway when the lists "
+                                         "in force are unchanged.")] = False,
     processes: Annotated[int, typer.Option(min=0, help="Worker processes (0 = all cores).")] = 0,
     database_url: DatabaseUrl = None, actor: Actor = None, output: OutputFormat = Format.table,
 ) -> None:
     """Re-screen stored customers against the lists in force: only list changes and customers added or
     changed since the last run, unless --full. The first run, and the first after an upgrade of the
-    matching engine, screen everyone in full; the summary says which it was and why."""
+    matching engine, screen everyone in full; the summary says which it was and why.
+
+    Results are committed 500 customers at a time, so the API keeps writing while a re-screen runs, and
+    a run that is killed carries on from its last commit the next time."""
     summary = _rescreen(_sessions(database_url), actor or getpass.getuser(), processes, full,
-                        quiet=output is Format.json)
+                        quiet=output is Format.json, resume=resume)
     counts = summary.counts()
-    table = Table("version", "mode", "customers", "new hits", "retired", "changed entry", caption=summary.reason)
+    caption = summary.reason + (f"; resumed after customer {summary.resumed_after}" if summary.resumed_after else "")
+    table = Table("version", "mode", "customers", "new hits", "retired", "changed entry", caption=caption)
     table.add_row(*(str(counts[key]) for key in ("version", "mode", "customers", "new", "retired", "changed")))
     _emit(counts, output, table)

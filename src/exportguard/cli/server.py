@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -119,6 +120,26 @@ def users_deactivate(
     console.print(f"Deactivated {name!r}.")
 
 
+@users_app.command("rotate-key")
+def users_rotate_key(
+    name: Annotated[str, typer.Argument(help="The user whose key may have leaked.")], database_url: DatabaseUrl = None
+) -> None:
+    """Revoke every key of the user, end their console sessions and print a new key (shown only this once).
+    A running server stops accepting the old keys within 30 seconds."""
+    from exportguard.store.base import make_engine, session_factory
+    from exportguard.store.users import UserError, rotate_key
+    from exportguard.store.writes import write_transaction
+
+    try:
+        with write_transaction(session_factory(make_engine(database_url))) as session:
+            key = rotate_key(session, name, actor="cli")
+    except UserError as error:
+        errors.print(f"[red]{error}[/red]")
+        raise typer.Exit(1) from error
+    console.print(f"Rotated {name!r}'s key; the old ones are revoked. New API key (store it now):")
+    typer.echo(key)
+
+
 @users_app.command("list")
 def users_list(database_url: DatabaseUrl = None, format: Format = Format.table) -> None:
     """Every user with their role."""
@@ -137,19 +158,64 @@ def users_list(database_url: DatabaseUrl = None, format: Format = Format.table) 
 
 
 @audit_app.command("verify")
-def audit_verify(database_url: DatabaseUrl = None) -> None:
-    """Recompute every audit record's hash; exit 1 and name the first broken record if any was altered."""
+def audit_verify(
+    database_url: DatabaseUrl = None,
+    anchor: Annotated[list[Path] | None, typer.Option(
+        "--anchor", exists=True, dir_okay=False,
+        help="A head exported earlier with `audit export` (repeatable); the chain must still contain it.")] = None,
+) -> None:
+    """Recompute every audit record's hash and signature and compare the newest with the checkpoint kept
+    outside the database; exit 1 naming the first record where the chain breaks (edited, deleted, emptied
+    or recomputed)."""
+    from exportguard.store.anchor import Checkpoint
     from exportguard.store.audit import verify_chain
+    from exportguard.store.base import make_engine, session_factory
+
+    try:
+        anchors = tuple(Checkpoint.from_json(path.read_text()) for path in anchor or ())
+    except (ValueError, KeyError) as error:
+        errors.print(f"[red]not an exported audit head:[/red] {error}")
+        raise typer.Exit(2) from error
+    with session_factory(make_engine(database_url))() as session:
+        report = verify_chain(session, anchors)
+    if report.ok:
+        anchored = f"; head matches the checkpoint at record {report.anchored_at}" if report.anchored_at else \
+            "; no checkpoint for this database yet"
+        legacy = f" ({report.unsigned} from before signing)" if report.unsigned else ""
+        console.print(f"[green]Audit chain intact:[/green] {report.checked} records verified{legacy}{anchored}.")
+        return
+    errors.print(f"[red]Audit chain broken at record {report.first_broken_id}[/red]: {report.problem} "
+                 f"({report.checked} records before it verified).")
+    raise typer.Exit(1)
+
+
+@audit_app.command("export")
+def audit_export(
+    database_url: DatabaseUrl = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here (0600) instead of stdout.")]
+    = None,
+) -> None:
+    """Print the signed chain head (newest record id and hash) for keeping offsite — a ticket, an email, a
+    write-once store. `audit verify --anchor FILE` later proves the chain still contains it. The chain
+    is verified first: a broken chain is not exported."""
+    from exportguard.store.anchor import private_file
+    from exportguard.store.audit import head, verify_chain
     from exportguard.store.base import make_engine, session_factory
 
     with session_factory(make_engine(database_url))() as session:
         report = verify_chain(session)
-    if report.ok:
-        console.print(f"[green]Audit chain intact:[/green] {report.checked} records verified.")
-        return
-    errors.print(f"[red]Audit chain broken at record {report.first_broken_id}[/red] "
-                 f"({report.checked} records before it verified).")
-    raise typer.Exit(1)
+        newest = head(session) if report.ok else None
+    if not report.ok:
+        errors.print(f"[red]Audit chain broken at record {report.first_broken_id}[/red]: {report.problem}")
+        raise typer.Exit(1)
+    if newest is None:
+        errors.print("[red]the audit log is empty: nothing to export[/red]")
+        raise typer.Exit(1)
+    if output is None:
+        typer.echo(newest.to_json())
+    else:
+        private_file(output, newest.to_json().encode())
+        console.print(f"Exported the head (record {newest.record_id}) to {output}")
 
 
 def _redacted(url: str) -> str:

@@ -27,6 +27,8 @@ KNOWLEDGE = ("military_end_use", "nuclear_end_use", "missile_end_use", "cbw_end_
 CERTIFICATION_SOURCES = ("exporter_statement", "huawei_entity")
 MAX_PARTIES = 50
 MAX_ITEMS = 200
+#: Longer names are not party names; screening refuses them too (``matching.screener.MAX_NAME_LENGTH``).
+MAX_PARTY_NAME = 500
 
 
 class TransactionError(ValueError):
@@ -176,6 +178,8 @@ def _party(data: Mapping[str, Any], where: str) -> TxParty:
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         raise TransactionError(f"{where}.name: a non-empty party name is required")
+    if len(name.strip()) > MAX_PARTY_NAME:
+        raise TransactionError(f"{where}.name: at most {MAX_PARTY_NAME} characters, got {len(name.strip())}")
     return TxParty(
         name=name.strip(),
         role=_choice(data.get("role"), ROLES, f"{where}.role"),

@@ -13,6 +13,7 @@ from exportguard.licenses import deadlines
 from exportguard.licenses.lifecycle import DECISIONS, State, check_transition, is_final
 from exportguard.store import audit
 from exportguard.store.licensing import Application, ApplicationEvent
+from exportguard.store.users import one_pair_of_eyes
 
 
 class NotFound(LookupError):
@@ -64,8 +65,9 @@ def transition(session: Session, application_id: int, change: Transition, actor:
     previous = application.events[-1].on
     if change.on < previous:
         raise DateOutOfOrder(f"{change.target} is dated {change.on}, before the current state's {previous}")
-    if change.target in DECISIONS and actor == application.created_by:
-        raise FourEyesViolation(f"{actor} drafted application {application_id} and may not record its decision")
+    if change.target in DECISIONS and one_pair_of_eyes(session, application.created_by, actor):
+        raise FourEyesViolation(f"{actor} drafted application {application_id}, or created or was created by "
+                                f"its drafter's account, and may not record its decision")
     application.state = change.target
     if change.acn:
         application.acn = change.acn

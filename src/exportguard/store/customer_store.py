@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
 
-from exportguard.batch.delta import rescreen
-from exportguard.batch.runner import Customer, FullScreen, LocalRunner, ScreeningResult
+from exportguard.batch.delta import ChangedOrFresh, DeltaScreen, delta_screener, recorded_pairs
+from exportguard.batch.runner import Customer, FullScreen, LocalRunner, PartitionScreen, ScreeningResult
 from exportguard.lists.bundled import bundled_parts, default_snapshot
 from exportguard.lists.model import ListSnapshot, Party, layered
 from exportguard.lists.versions import content_hash, diff
@@ -25,8 +25,10 @@ from exportguard.store.monitoring import (
     DispositionRecord,
     ListEntryRecord,
     ListVersionRecord,
+    RescreenRun,
     ScreeningHitRecord,
 )
+from exportguard.store.writes import write_transaction
 
 
 class MonitoringError(ValueError):
@@ -45,15 +47,42 @@ class RescreenSummary:
     mode: str = "full"
     #: Why the re-screen was full, or that only list changes were screened.
     reason: str = ""
+    #: A resumed run: the checkpoint it resumed after (0 otherwise) and the counts committed before it.
+    resumed_after: int = 0
+    carried: dict[str, Any] = field(default_factory=dict)
 
-    def counts(self) -> dict[str, object]:
+    def counts(self) -> dict[str, Any]:
+        def total(kind: str, found: list[int]) -> int:
+            return int(self.carried.get(kind, 0)) + len(found)
+
         return {"version": self.version, "mode": self.mode, "reason": self.reason, "customers": self.customers,
-                "new": len(self.new), "retired": len(self.retired), "changed": len(self.changed)}
+                "new": total("new", self.new), "retired": total("retired", self.retired),
+                "changed": total("changed", self.changed), "resumed_after": self.resumed_after}
+
+
+#: Customers imported per transaction by :func:`import_in_chunks`.
+IMPORT_CHUNK = 2000
+
+
+def import_in_chunks(factory: sessionmaker[Session], rows: list[Customer], actor: str) -> tuple[int, int]:
+    """:func:`import_customers`, committing ``IMPORT_CHUNK`` rows at a time so the API's writes are never
+    held up for long; importing the same file again after a failure completes it."""
+    added = updated = 0
+    for start in range(0, len(rows), IMPORT_CHUNK):
+        with write_transaction(factory) as session:
+            more = import_customers(session, rows[start:start + IMPORT_CHUNK], actor)
+        added, updated = added + more[0], updated + more[1]
+    return added, updated
 
 
 def import_customers(session: Session, rows: Iterable[Customer], actor: str) -> tuple[int, int]:
     """Insert or update customers by external reference; returns (added, updated)."""
-    known = {record.external_ref: record for record in session.scalars(select(CustomerRecord))}
+    rows = list(rows)
+    known: dict[str, CustomerRecord] = {}
+    references = sorted({row.id for row in rows})
+    for start in range(0, len(references), _KEYS_PER_QUERY):
+        query = select(CustomerRecord).where(CustomerRecord.external_ref.in_(references[start:start + _KEYS_PER_QUERY]))
+        known.update((record.external_ref, record) for record in session.scalars(query))
     added = updated = 0
     for row in rows:
         record = known.get(row.id)
@@ -95,45 +124,170 @@ def _last_screened(session: Session) -> list[ListVersionRecord]:
     return list(latest.values())
 
 
+#: Customers screened, then committed, at a time by :func:`rescreen_in_chunks`: each commit holds the
+#: write lock for a few tens of milliseconds, and is the checkpoint a killed run resumes after.
+CHUNK_CUSTOMERS = 500
+
+
+@dataclass
+class _Plan:
+    """What a re-screen run screens, with what, and what it has to write back."""
+
+    version_ids: list[str]
+    snapshot: ListSnapshot
+    screen: PartitionScreen
+    #: The customers still to screen, in id order (after the checkpoint when resuming).
+    customers: list[Customer]
+    #: Customer id -> (name, country, address) as screened: a customer changed meanwhile stays due.
+    screened_as: dict[str, tuple[str, str | None, str | None]]
+    #: Customer id -> its name's normal form, where the stored one is missing or stale.
+    normal_forms: dict[str, dict[str, Any]]
+    hashes: dict[str, str]
+    summary: RescreenSummary
+    resume_run: int | None
+    abandon_run: int | None
+    run_id: int = 0
+
+
+def rescreen_in_chunks(factory: sessionmaker[Session], actor: str, runner: LocalRunner | None = None,
+                       progress: Callable[[int], None] | None = None, full: bool = False,
+                       resume_only: bool = False) -> RescreenSummary:
+    """Bring every customer's hits up to the lists in force, committing ``CHUNK_CUSTOMERS`` at a time.
+
+    Nothing is locked while screening; each chunk's hits are written in a short transaction that also
+    moves the run's checkpoint. A run that was killed is resumed after its checkpoint by the next call
+    when the lists in force are the same (``resume_only``: only resume, refuse otherwise); with other
+    lists in force, or ``full``, it is abandoned and every customer is screened in full.
+    """
+    runner = runner or LocalRunner()
+    with factory() as session:
+        plan = _plan(session, runner, full, resume_only)
+    with write_transaction(factory) as session:
+        _claim(session, plan, actor)
+    for chunk, results in _screened_chunks(plan, runner, progress):
+        with write_transaction(factory) as session:
+            _apply_chunk(session, plan, chunk, results)
+    with write_transaction(factory) as session:
+        return _finish(session, plan, actor)
+
+
 def rescreen_customers(session: Session, actor: str, runner: LocalRunner | None = None,
                        progress: Callable[[int], None] | None = None, full: bool = False) -> RescreenSummary:
-    """Bring every customer's hits up to the lists in force, screening only list changes unless ``full``."""
+    """As :func:`rescreen_in_chunks`, all inside the caller's transaction (all or nothing)."""
+    runner = runner or LocalRunner()
+    plan = _plan(session, runner, full, resume_only=False)
+    _claim(session, plan, actor)
+    for chunk, results in _screened_chunks(plan, runner, progress):
+        _apply_chunk(session, plan, chunk, results)
+    return _finish(session, plan, actor)
+
+
+def _plan(session: Session, runner: LocalRunner, full: bool, resume_only: bool) -> _Plan:
     versions = in_force(session)
     if not versions:
         raise MonitoringError("no list version loaded: run `exportguard lists update FILE` first")
+    version_ids = sorted(version.id for version in versions)
+    unfinished = session.scalars(select(RescreenRun).where(RescreenRun.finished_at.is_(None))
+                                 .order_by(RescreenRun.id.desc())).first()
+    resuming = unfinished is not None and unfinished.versions == version_ids and not full
+    if resume_only and not resuming:
+        raise MonitoringError("no interrupted re-screen to resume" if unfinished is None else
+                              "the interrupted re-screen was against other list versions: run `rescreen` again")
     new = combined(session, versions)
-    records = list(session.scalars(select(CustomerRecord)))
-    customers = [Customer(str(r.id), r.name, r.country, r.address, _normal_form(r)) for r in records]
-    stored = {(str(h.customer_id), h.entry_key): h for h in session.scalars(select(ScreeningHitRecord))}
     screened = _last_screened(session)
-    runner = runner or LocalRunner()
-    screen_all = FullScreen(Screener(new), runner.threshold)
-    reason = _full_rescreen_reason(screened, full)
-    if reason:
-        results = [r for rows in runner.map(screen_all, customers, progress) for r in rows]
-        mode = "full"
+    if resuming and unfinished is not None:
+        mode, reason, after = unfinished.mode, unfinished.reason, unfinished.last_customer_id
     else:
-        reason = "list changes since the last re-screen, and customers added or changed"
-        # Customers added or changed since the last re-screen have met no list yet as they now are.
-        fresh = {str(r.id) for r in records if r.needs_screening}
-        previous = [_result(hit) for hit in stored.values() if hit.status != "retired"
-                    and str(hit.customer_id) not in fresh]
-        known = [customer for customer in customers if customer.id not in fresh]
-        results = rescreen(new, diff(combined(session, screened), new), known, previous, runner, progress,
-                           full=screen_all.screener).results
-        unseen = [customer for customer in customers if customer.id in fresh]
-        if unseen:
-            results += [r for rows in runner.map(screen_all, unseen, progress) for r in rows]
-        mode = "delta"
-    summary = _apply(session, new, results, stored, len(customers))
-    summary.mode, summary.reason = mode, reason
+        interrupted = "an interrupted re-screen was against other list versions" if unfinished else ""
+        reason = _full_rescreen_reason(screened, full) or interrupted
+        mode, after = ("full" if reason else "delta"), 0
+        reason = reason or "list changes since the last re-screen, and customers added or changed"
+    customers, screened_as, normal_forms, fresh = [], {}, {}, set()
+    for record in session.scalars(select(CustomerRecord).where(CustomerRecord.id > after).order_by(CustomerRecord.id)):
+        normalized, to_store = _normal_form_of(record)
+        customer_id = str(record.id)
+        customers.append(Customer(customer_id, record.name, record.country, record.address, normalized))
+        screened_as[customer_id] = (record.name, record.country, record.address)
+        if to_store is not None:
+            normal_forms[customer_id] = to_store
+        if record.needs_screening:
+            fresh.add(customer_id)
+    screen_all = FullScreen(Screener(new), runner.threshold)
+    screen: PartitionScreen = screen_all
+    if mode == "delta":
+        previous = [_result(hit) for hit in session.scalars(select(ScreeningHitRecord).where(
+            ScreeningHitRecord.customer_id > after, ScreeningHitRecord.status != "retired"))
+            if str(hit.customer_id) not in fresh]
+        changes = diff(combined(session, screened), new)
+        changed_only = DeltaScreen(screen_all.screener, delta_screener(new, changes, screen_all.screener),
+                                   recorded_pairs(previous, changes), runner.threshold)
+        screen = ChangedOrFresh(screen_all, changed_only, frozenset(fresh))
+    total = session.scalar(select(func.count()).select_from(CustomerRecord)) or 0
+    summary = RescreenSummary(new.version.id, total, mode=mode, reason=reason, resumed_after=after,
+                              carried=dict(unfinished.counts) if resuming and unfinished else {})
+    return _Plan(version_ids, new, screen, customers, screened_as, normal_forms,
+                 {party.key: content_hash(party) for party in new.parties}, summary,
+                 unfinished.id if resuming and unfinished else None,
+                 unfinished.id if unfinished and not resuming else None)
+
+
+def _claim(session: Session, plan: _Plan, actor: str) -> None:
+    """Record the run (or take up the interrupted one), so a kill leaves a checkpoint to resume from."""
     now = datetime.now(UTC)
-    for version in versions:
+    if plan.abandon_run is not None:
+        abandoned = session.get(RescreenRun, plan.abandon_run)
+        if abandoned is not None:
+            abandoned.finished_at, abandoned.counts = now, {**abandoned.counts, "abandoned": True}
+    if plan.resume_run is not None:
+        plan.run_id = plan.resume_run
+        return
+    run = RescreenRun(versions=plan.version_ids, mode=plan.summary.mode, reason=plan.summary.reason, started_at=now,
+                      started_by=actor, last_customer_id=0, counts=plan.summary.counts())
+    session.add(run)
+    session.flush()
+    plan.run_id = run.id
+
+
+def _screened_chunks(plan: _Plan, runner: LocalRunner,
+                     progress: Callable[[int], None] | None) -> Iterator[tuple[list[Customer], list[ScreeningResult]]]:
+    """Consecutive chunks of the plan's customers with their results, screened in the runner's workers."""
+    sized = replace(runner, chunk_size=min(runner.chunk_size, CHUNK_CUSTOMERS))
+    offset = 0
+    for count, results in sized.map_partitions(plan.screen, plan.customers):
+        if progress:
+            progress(count)
+        yield plan.customers[offset:offset + count], results
+        offset += count
+
+
+def _apply_chunk(session: Session, plan: _Plan, chunk: list[Customer], results: list[ScreeningResult]) -> None:
+    """Write one chunk's hits, retire its customers' hits that no longer hold, and move the checkpoint."""
+    low, high = int(chunk[0].id), int(chunk[-1].id)
+    stored = {(str(h.customer_id), h.entry_key): h for h in session.scalars(
+        select(ScreeningHitRecord).where(ScreeningHitRecord.customer_id.between(low, high)))}
+    _apply(session, plan.summary, plan.hashes, results, stored, (low, high))
+    for record in session.scalars(select(CustomerRecord).where(CustomerRecord.id.between(low, high))):
+        customer_id = str(record.id)
+        if plan.screened_as.get(customer_id) == (record.name, record.country, record.address):
+            record.needs_screening = False
+            if customer_id in plan.normal_forms:
+                record.normalized_name = plan.normal_forms[customer_id]
+    run = session.get(RescreenRun, plan.run_id)
+    if run is not None:
+        run.last_customer_id, run.counts = high, plan.summary.counts()
+    session.flush()
+
+
+def _finish(session: Session, plan: _Plan, actor: str) -> RescreenSummary:
+    now = datetime.now(UTC)
+    for version in session.scalars(select(ListVersionRecord).where(ListVersionRecord.id.in_(plan.version_ids))):
         version.screened_at, version.screened_with = now, matcher_fingerprint()
-    for record in records:
-        record.needs_screening = False
-    audit.append(session, actor, "customers.rescreened", new.version.id, summary.counts())
-    return summary
+    run = session.get(RescreenRun, plan.run_id)
+    if run is not None:
+        run.finished_at, run.counts = now, plan.summary.counts()
+    audit.append(session, actor, "customers.rescreened", plan.snapshot.version.id,
+                 {**plan.summary.counts(), "run": plan.run_id})
+    return plan.summary
 
 
 def _full_rescreen_reason(screened: list[ListVersionRecord], asked: bool) -> str:
@@ -150,15 +304,22 @@ def _full_rescreen_reason(screened: list[ListVersionRecord], asked: bool) -> str
 
 def _normal_form(record: CustomerRecord) -> NormalizedName:
     """The customer's name normalised, from the record while the normaliser is unchanged, else stored anew."""
+    normalized, to_store = _normal_form_of(record)
+    if to_store is not None:
+        record.normalized_name = to_store
+    return normalized
+
+
+def _normal_form_of(record: CustomerRecord) -> tuple[NormalizedName, dict[str, Any] | None]:
+    """The customer's name normalised, and what to store when the stored form is missing or stale."""
     stored = record.normalized_name or {}
     if stored.get("fingerprint") == normalizer_fingerprint() and stored.get("original") == record.name:
         return NormalizedName(record.name, tuple(stored["tokens"]), tuple(stored["legal_forms"]),
-                              bool(stored["cross_script"]), tuple(stored["raw_tokens"]))
+                              bool(stored["cross_script"]), tuple(stored["raw_tokens"])), None
     normalized = normalize(record.name)
-    record.normalized_name = {"fingerprint": normalizer_fingerprint(), "original": record.name,
-                              "tokens": list(normalized.tokens), "legal_forms": list(normalized.legal_forms),
-                              "cross_script": normalized.cross_script, "raw_tokens": list(normalized.raw_tokens)}
-    return normalized
+    return normalized, {"fingerprint": normalizer_fingerprint(), "original": record.name,
+                        "tokens": list(normalized.tokens), "legal_forms": list(normalized.legal_forms),
+                        "cross_script": normalized.cross_script, "raw_tokens": list(normalized.raw_tokens)}
 
 
 def _result(hit: ScreeningHitRecord) -> ScreeningResult:
@@ -166,11 +327,10 @@ def _result(hit: ScreeningHitRecord) -> ScreeningResult:
                            hit.features)
 
 
-def _apply(session: Session, snapshot: ListSnapshot, results: list[ScreeningResult],
-           stored: dict[tuple[str, str], ScreeningHitRecord], customers: int) -> RescreenSummary:
-    summary = RescreenSummary(snapshot.version.id, customers)
-    hashes = {party.key: content_hash(party) for party in snapshot.parties}
-    verdicts = _valid_verdicts(session, hashes)
+def _apply(session: Session, summary: RescreenSummary, hashes: dict[str, str], results: list[ScreeningResult],
+           stored: dict[tuple[str, str], ScreeningHitRecord], customers: tuple[int, int]) -> None:
+    """Write ``results`` over the ``stored`` hits of the customers with ids in the ``customers`` range."""
+    verdicts = _valid_verdicts(session, hashes, customers)
     now = datetime.now(UTC)
     for result in results:
         pair = (result.customer_id, result.entry_key)
@@ -188,7 +348,6 @@ def _apply(session: Session, snapshot: ListSnapshot, results: list[ScreeningResu
             summary.retired.append(hit.customer_id)
         hit.status, hit.updated_at = "retired", now
     session.flush()
-    return summary
 
 
 def _status(result: ScreeningResult, before: str, verdict: str | None) -> str:
@@ -200,10 +359,13 @@ def _status(result: ScreeningResult, before: str, verdict: str | None) -> str:
     return before if before in ("new", "open") else "new"
 
 
-def _valid_verdicts(session: Session, hashes: dict[str, str]) -> dict[tuple[str, str], str]:
-    """The latest disposition per pair, only where the entry's content is what the reviewer saw."""
+def _valid_verdicts(session: Session, hashes: dict[str, str],
+                    customers: tuple[int, int]) -> dict[tuple[str, str], str]:
+    """The latest disposition per pair of the customers in the id range, only where the entry's content is
+    what the reviewer saw."""
     verdicts: dict[tuple[str, str], str] = {}
-    for record in session.scalars(select(DispositionRecord).order_by(DispositionRecord.id)):
+    query = select(DispositionRecord).where(DispositionRecord.customer_id.between(*customers))
+    for record in session.scalars(query.order_by(DispositionRecord.id)):
         pair = (str(record.customer_id), record.entry_key)
         if hashes.get(record.entry_key) == record.entry_content_hash:
             verdicts[pair] = record.verdict

@@ -8,7 +8,6 @@ chain's single-writer order without making every screening wait for its own flus
 from __future__ import annotations
 
 import asyncio
-import json
 import queue
 import threading
 from collections.abc import Callable
@@ -77,21 +76,9 @@ class AuditWriter:
         error: BaseException | None = None
         try:
             with write_transaction(self._factory) as session:
-                _append_chained(session, [pending.entry for pending in batch])
+                audit.append_many(session, [(*pending.entry, "") for pending in batch])
         except Exception as failure:  # every waiter must learn its record was not stored
             error = failure
         for pending in batch:
             pending.notify(error)
 
-
-def _append_chained(session: Session, entries: list[tuple[str, str, str, dict[str, Any]]]) -> None:
-    """Append the first entry through :func:`audit.append` (which locks the chain), chain the rest in memory."""
-    previous = audit.append(session, *entries[0])
-    records = []
-    for actor, action, subject, details in entries[1:]:
-        clean = json.loads(json.dumps(details, default=str))
-        hash_ = audit.record_hash(previous.hash, previous.at, actor, action, subject, clean)
-        previous = audit.AuditRecord(at=previous.at, actor=actor, action=action, subject=subject, details=clean,
-                                     prev_hash=previous.hash, hash=hash_, note="")
-        records.append(previous)
-    session.add_all(records)

@@ -17,6 +17,7 @@ from exportguard.licenses.lifecycle import State
 from exportguard.store import audit
 from exportguard.store.applications import FourEyesViolation, NotFound, get_application
 from exportguard.store.licensing import License, ShipmentRecord
+from exportguard.store.users import one_pair_of_eyes
 
 SHIPMENT_DECISIONS = ("approved", "rejected")
 
@@ -79,8 +80,9 @@ def decide_shipment(session: Session, shipment_id: int, decision: str, actor: st
     record = session.scalars(query).first()
     if record is None:
         raise NotFound(f"no shipment {shipment_id}")
-    if record.recorded_by == actor:
-        raise FourEyesViolation(f"{actor} recorded shipment {shipment_id} and may not decide on it")
+    if one_pair_of_eyes(session, record.recorded_by, actor):
+        raise FourEyesViolation(f"{actor} recorded shipment {shipment_id}, or created or was created by its "
+                                f"recorder's account, and may not decide on it")
     if record.status != "recorded":
         raise LicenseError(f"shipment {shipment_id} is already {record.status}")
     license_ = get_license(session, record.license_id, lock=True)

@@ -117,3 +117,24 @@ class DispositionRecord(Base):
     reason: Mapped[str] = mapped_column(Text, nullable=False)
     decided_by: Mapped[str] = mapped_column(String(100), nullable=False)
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class RescreenRun(Base):
+    """A re-screen in progress or done, with its checkpoint: customers up to ``last_customer_id`` are applied.
+
+    A re-screen commits a chunk of customers at a time; a killed run resumes after its checkpoint.
+    """
+
+    __tablename__ = "rescreen_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    #: The ids of the list versions in force it screens against, sorted: a resume needs the same ones.
+    versions: Mapped[list[str]] = mapped_column(JSON, nullable=False)
+    mode: Mapped[str] = mapped_column(String(10), nullable=False)
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    started_by: Mapped[str] = mapped_column(String(100), nullable=False)
+    last_customer_id: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    #: Customers screened and hits new, retired and changed so far (summed over the committed chunks).
+    counts: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

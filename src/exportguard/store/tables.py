@@ -23,6 +23,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20), nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    #: Who created the account (a user name, or ``cli``); four-eyes treats the two as one person.
+    created_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     keys: Mapped[list[ApiKey]] = relationship(back_populates="user")
 
 
@@ -55,3 +57,19 @@ class Determination(Base):
     outputs: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False)
     list_versions: Mapped[list[str]] = mapped_column(JSON, nullable=False)
     rule_versions: Mapped[dict[str, str]] = mapped_column(JSON, nullable=False)
+
+
+class ConsoleSession(Base):
+    """A console sign-in, held server-side so that signing out or a key change ends it at once.
+
+    The browser holds only a random token; ``id`` is its SHA-256, so a copy of the table cannot sign in.
+    """
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    csrf: Mapped[str] = mapped_column(String(64), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

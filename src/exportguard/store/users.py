@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from exportguard.store import audit
+from exportguard.store import audit, console_sessions
 from exportguard.store.tables import ROLES, ApiKey, User
 
 KEY_PREFIX = "eg"
@@ -40,7 +40,7 @@ def create_user(session: Session, name: str, role: str, actor: str) -> tuple[Use
         raise UserError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
     if session.scalars(select(User).where(User.name == name)).first() is not None:
         raise UserError(f"a user named {name!r} already exists")
-    user = User(name=name, role=role, active=True, created_at=_now())
+    user = User(name=name, role=role, active=True, created_at=_now(), created_by=actor)
     session.add(user)
     session.flush()
     audit.append(session, actor, "user.create", f"user:{user.id}", {"name": name, "role": role})
@@ -69,13 +69,38 @@ def authenticate(session: Session, presented: str) -> Principal | None:
 
 
 def deactivate_user(session: Session, name: str, actor: str) -> User:
-    """Switch a user off: their keys stop working (within the API's 30-second key cache)."""
+    """Switch a user off: their keys stop working (within the API's 30-second key cache), their console
+    sessions at once."""
     user = session.scalars(select(User).where(User.name == name).with_for_update()).first()
     if user is None:
         raise UserError(f"no user named {name!r}")
     user.active = False
-    audit.append(session, actor, "user.deactivate", f"user:{user.id}", {"name": name})
+    ended = console_sessions.end_all(session, user.id)
+    audit.append(session, actor, "user.deactivate", f"user:{user.id}", {"name": name, "sessions_ended": ended})
     return user
+
+
+def rotate_key(session: Session, name: str, actor: str) -> str:
+    """Revoke every key of the user, issue a new one and end their console sessions; returns the new key."""
+    user = session.scalars(select(User).where(User.name == name, User.active.is_(True)).with_for_update()).first()
+    if user is None:
+        raise UserError(f"no active user named {name!r}")
+    revoked = [key.key_id for key in user.keys if not key.revoked]
+    for key in user.keys:
+        key.revoked = True
+    ended = console_sessions.end_all(session, user.id)
+    audit.append(session, actor, "api_key.rotate", f"user:{user.id}",
+                 {"revoked_key_ids": revoked, "sessions_ended": ended})
+    return issue_key(session, user, actor)
+
+
+def one_pair_of_eyes(session: Session, author: str, approver: str) -> bool:
+    """Whether ``approver`` counts as ``author`` for four-eyes: the same account, or one of the two created
+    the other — an admin could otherwise approve their own record through an account they made for it."""
+    if author == approver:
+        return True
+    creators = dict(session.execute(select(User.name, User.created_by).where(User.name.in_([author, approver]))).all())
+    return creators.get(approver) == author or creators.get(author) == approver
 
 
 def list_users(session: Session) -> list[User]:

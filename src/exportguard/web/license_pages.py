@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -35,6 +35,10 @@ Lines = Annotated[str, Form(max_length=20_000)]
 #: Statuses a shipment can no longer be charged against (15 CFR 750.7, 750.8; 736.2(b)(10)).
 NOT_SHIPPABLE = frozenset({"exhausted", "suspended", "revoked", "expired"})
 DECIDERS = frozenset({"reviewer", "admin"})
+#: A record id in a path: beyond it no row exists, and the databases' integers overflow.
+RecordId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+#: The largest amount a shipment may carry, in dollars (as the API's ``Money``).
+MAX_DOLLARS = Decimal(10**12)
 
 
 @router.get("/licenses")
@@ -73,7 +77,7 @@ def draft_application(request: Request, csrf: Line, title: Text, applicant: Text
 
 
 @router.get("/applications/{application_id}")
-def application_page(request: Request, application_id: int) -> Response:
+def application_page(request: Request, application_id: RecordId) -> Response:
     """One application: parties, items, its history, every deadline and the states it may move to."""
     user = session.require(request)
     with request.app.state.sessions() as db:
@@ -81,7 +85,7 @@ def application_page(request: Request, application_id: int) -> Response:
 
 
 @router.post("/applications/{application_id}/transitions")
-def move_application(request: Request, application_id: int, csrf: Line, to: Line, on: Line = "", note: Lines = "",
+def move_application(request: Request, application_id: RecordId, csrf: Line, to: Line, on: Line = "", note: Lines = "",
                      acn: Line = "") -> Response:
     """Move the application to its next state, dated as BIS dated it; a refusal is shown on the page."""
     user = session.require(request, "analyst", "reviewer")
@@ -123,7 +127,7 @@ def record_license(request: Request, csrf: Line, license_number: Line, issued_on
 
 
 @router.post("/licenses/{license_id}/status")
-def change_license(request: Request, license_id: int, csrf: Line, change: Line, note: Lines = "",
+def change_license(request: Request, license_id: RecordId, csrf: Line, change: Line, note: Lines = "",
                    valid_until: Line = "") -> Response:
     """Record a change BIS made to the license: suspended, revoked, reinstated, or extended to a date."""
     user = session.require(request, "reviewer")
@@ -142,20 +146,20 @@ def change_license(request: Request, license_id: int, csrf: Line, change: Line, 
 
 
 @router.get("/licenses/{license_id}")
-def license_page(request: Request, license_id: int) -> Response:
+def license_page(request: Request, license_id: RecordId) -> Response:
     user = session.require(request)
     with request.app.state.sessions() as db:
         return render(request, "license.html", user, **_license_detail(db, license_id))
 
 
 @router.post("/licenses/{license_id}/shipments")
-def ship(request: Request, license_id: int, csrf: Line, reference: Line, quantity: Line, value: Line,
+def ship(request: Request, license_id: RecordId, csrf: Line, reference: Line, quantity: Line, value: Line,
          ship_date: Line) -> Response:
     """Charge a shipment; a refusal (quantity, validity, value tolerance) is shown on the license page."""
     user = session.require(request, "analyst", "reviewer")
     session.check_csrf(user, csrf)
     try:
-        shipment = balance.Shipment(int(quantity), _cents(value), date.fromisoformat(ship_date))
+        shipment = balance.Shipment(_quantity(quantity), _cents(value), date.fromisoformat(ship_date))
         with write_transaction(request.app.state.sessions) as db:
             license_ops.record_shipment(db, license_id, shipment, reference.strip(), user.name)
     except (ValueError, balance.ShipmentRefused) as error:
@@ -214,10 +218,24 @@ def _application_detail(db: Session, application_id: int) -> dict[str, Any]:
 
 
 def _cents(value: str) -> int:
+    """Whole cents of a dollar amount; refuses what is not a finite amount of at most two decimals."""
     try:
-        return int(Decimal(value.replace(",", "")) * 100)
+        amount = Decimal(value.replace(",", "").strip())
     except InvalidOperation as error:
         raise ValueError(f"value {value!r} is not an amount") from error
+    if not amount.is_finite() or not 0 <= amount <= MAX_DOLLARS:
+        raise ValueError(f"value {value!r} is not an amount between 0 and {MAX_DOLLARS:,} dollars")
+    cents = amount * 100
+    if cents != cents.to_integral_value():
+        raise ValueError(f"value {value!r} has fractions of a cent")
+    return int(cents)
+
+
+def _quantity(value: str) -> int:
+    """A whole quantity from 1 to 10^12, as the API accepts."""
+    if not value.strip().isdigit() or not 1 <= int(value) <= 10**12:
+        raise ValueError(f"quantity {value!r} is not a whole number from 1 to 1,000,000,000,000")
+    return int(value)
 
 
 def _license_detail(db: Session, license_id: int) -> dict[str, Any]:

@@ -10,6 +10,8 @@ from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.responses import Response
 
+from exportguard.api.auth import client_address, key_id_of
+from exportguard.api.throttle import Throttle
 from exportguard.store.users import Principal, authenticate
 from exportguard.web import (
     batch_pages,
@@ -58,21 +60,39 @@ def login_form(request: Request) -> Response:
 
 @router.post("/login")
 def login(request: Request, name: Field, api_key: Field) -> Response:
-    """Sign in with a user name and that user's API key; one message for every failure."""
+    """Sign in with a user name and that user's API key; one message for every failure.
+
+    Failures are audited and counted by address and by user name: after five in a row both are locked
+    out with a growing wait (429 with ``Retry-After``), during which even the right key is not checked.
+    """
+    throttle: Throttle = request.app.state.throttle
+    sources = (f"login:{client_address(request)}", f"login-user:{name.strip()[:100]}")
+    wait = max(throttle.retry_after(source) for source in sources)
+    if wait:
+        return render(request, "login.html", None, status=429, name=name, headers={"Retry-After": str(wait)},
+                      error=f"Too many failed sign-ins. Try again in {wait} seconds.")
     principal = _verify(request.app.state.sessions, api_key.strip())
+    writer = request.app.state.audit_writer
     if principal is None or principal.name != name.strip():
+        lockout = max(throttle.failed(source) for source in sources)
+        writer.append("anonymous", "console.login_failed", f"client:{client_address(request)}",
+                      {"name": name.strip()[:100], "key_id": key_id_of(api_key.strip()), "lockout_seconds": lockout})
         return render(request, "login.html", None, status=401, error="Unknown user name or API key.", name=name)
-    request.app.state.audit_writer.append(principal.name, "console.login", f"user:{principal.user_id}", {})
+    for source in sources:
+        throttle.succeeded(source)
+    writer.append(principal.name, "console.login", f"user:{principal.user_id}", {})
     response = RedirectResponse("/console/screen", 303)
-    session.start(response, principal, secure=request.url.scheme == "https")
+    session.start(request, response, principal)
     return response
 
 
 @router.post("/logout")
 def logout(request: Request, csrf: Field) -> Response:
-    session.check_csrf(session.require(request), csrf)
+    user = session.require(request)
+    session.check_csrf(user, csrf)
     response = RedirectResponse("/console/login", 303)
-    session.end(response)
+    session.end(request, response)
+    request.app.state.audit_writer.append(user.name, "console.logout", f"user:{user.user_id}", {})
     return response
 
 

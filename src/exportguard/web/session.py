@@ -1,32 +1,27 @@
-"""Browser sessions: a signed, HttpOnly, SameSite=Strict cookie naming the user, and a CSRF token per session.
+"""Browser sessions: an HttpOnly, SameSite=Strict cookie holding a random token, and a CSRF token per session.
 
-The cookie carries only the user id, a CSRF token and an expiry, signed with HMAC-SHA256. The user is
-re-read on every request, so deactivating a user ends their console sessions at once. Set
-``EXPORTGUARD_SESSION_SECRET`` so sessions survive restarts and are shared by several workers.
+The sign-in itself is held server-side (:mod:`exportguard.store.console_sessions`): signing out, a key
+change or deactivating the user ends it at once, and it ends by itself after 30 idle minutes or 8 hours.
+The cookie holds only the token, whose SHA-256 is what the database stores.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
-import json
-import os
-import secrets
-import time
+import re
 from dataclasses import dataclass
-from typing import Any
 
 from fastapi import HTTPException, Request, Response
 from sqlalchemy.orm import Session, sessionmaker
 
-from exportguard.store.tables import User
+from exportguard.store import console_sessions
 from exportguard.store.users import Principal
+from exportguard.store.writes import write_transaction
 
 COOKIE = "eg_session"
-SECRET_ENV = "EXPORTGUARD_SESSION_SECRET"
-LIFETIME_SECONDS = 8 * 3600
-_SECRET = (os.environ.get(SECRET_ENV) or secrets.token_hex(32)).encode()
+LIFETIME_SECONDS = console_sessions.LIFETIME_SECONDS
+#: What :func:`console_sessions.open_session` hands out; anything else is not looked up at all.
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
 @dataclass(frozen=True)
@@ -36,48 +31,36 @@ class WebPrincipal(Principal):
     csrf: str
 
 
-def _sign(payload: bytes) -> str:
-    return hmac.new(_SECRET, payload, hashlib.sha256).hexdigest()
-
-
-def encode(fields: dict[str, Any]) -> str:
-    """The cookie value: base64 JSON and its signature."""
-    payload = base64.urlsafe_b64encode(json.dumps(fields, separators=(",", ":")).encode())
-    return f"{payload.decode()}.{_sign(payload)}"
-
-
-def decode(value: str) -> dict[str, Any] | None:
-    """The cookie's fields, or None when unsigned, tampered with or expired."""
-    payload, _, signature = value.partition(".")
-    if not signature or not hmac.compare_digest(signature, _sign(payload.encode())):
-        return None
-    fields: dict[str, Any] = json.loads(base64.urlsafe_b64decode(payload))  # signed by us: well-formed
-    return fields if fields.get("exp", 0) > time.time() else None
-
-
-def start(response: Response, principal: Principal, secure: bool) -> None:
+def start(request: Request, response: Response, principal: Principal) -> None:
     """Sign ``principal`` in on ``response``."""
-    fields = {"uid": principal.user_id, "csrf": secrets.token_urlsafe(24), "exp": time.time() + LIFETIME_SECONDS}
-    response.set_cookie(COOKIE, encode(fields), max_age=LIFETIME_SECONDS, httponly=True, samesite="strict",
-                        secure=secure, path="/")
+    with write_transaction(_factory(request)) as db:
+        token = console_sessions.open_session(db, principal.user_id)
+    response.set_cookie(COOKIE, token, max_age=LIFETIME_SECONDS, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", path="/")
 
 
-def end(response: Response) -> None:
-    """Sign out."""
+def end(request: Request, response: Response) -> None:
+    """Sign out: the session ends in the database, not only in this browser."""
+    token = _token(request)
+    if token:
+        with write_transaction(_factory(request)) as db:
+            console_sessions.end(db, token)
     response.delete_cookie(COOKIE, path="/")
 
 
 def signed_in(request: Request) -> WebPrincipal | None:
-    """The active user behind the session cookie, if any."""
-    fields = decode(request.cookies.get(COOKIE, "")[:2000])
-    if fields is None:
+    """The active user behind the session cookie, if the session is still open."""
+    token = _token(request)
+    if token is None:
         return None
-    factory: sessionmaker[Session] = request.app.state.sessions
-    with factory() as session:
-        user = session.get(User, fields["uid"])
-        if user is None or not user.active:
-            return None
-        return WebPrincipal(user.id, user.name, user.role, fields["csrf"])
+    with _factory(request)() as db:
+        found = console_sessions.find(db, token)
+    if found is None:
+        return None
+    if found.stale:
+        with write_transaction(_factory(request)) as db:
+            console_sessions.touch(db, token)
+    return WebPrincipal(found.user.id, found.user.name, found.user.role, found.csrf)
 
 
 def require(request: Request, *roles: str) -> WebPrincipal:
@@ -91,6 +74,16 @@ def require(request: Request, *roles: str) -> WebPrincipal:
 
 
 def check_csrf(user: WebPrincipal, token: str) -> None:
-    """Refuse a form post that does not carry the session's CSRF token."""
-    if not hmac.compare_digest(user.csrf, token):
+    """Refuse a form post that does not carry the session's CSRF token (any text compares safely)."""
+    if not hmac.compare_digest(user.csrf.encode(), token.encode("utf-8", "replace")):
         raise HTTPException(403, "the form is stale or was not sent by this console; reload and try again")
+
+
+def _token(request: Request) -> str | None:
+    token = request.cookies.get(COOKIE, "")
+    return token if _TOKEN.match(token) else None
+
+
+def _factory(request: Request) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = request.app.state.sessions
+    return factory

@@ -46,10 +46,11 @@ SECURITY_HEADERS = {
 }
 
 
-def render(request: Request, template: str, user: WebPrincipal | None, *, status: int = 200, **context: Any) -> Response:
+def render(request: Request, template: str, user: WebPrincipal | None, *, status: int = 200,
+           headers: dict[str, str] | None = None, **context: Any) -> Response:
     """A page with the signed-in user (for the header and CSRF fields) and strict security headers."""
     response = TEMPLATES.TemplateResponse(request, template, {"user": user, **context}, status_code=status)
-    response.headers.update(SECURITY_HEADERS)
+    response.headers.update({**SECURITY_HEADERS, **(headers or {})})
     return response
 
 

@@ -36,4 +36,5 @@ def records(
 )
 def verify(_caller: Reviewer, session: ReadSession) -> dict[str, Any]:
     report = verify_chain(session)
-    return {"ok": report.ok, "checked": report.checked, "first_broken_id": report.first_broken_id}
+    return {"ok": report.ok, "checked": report.checked, "first_broken_id": report.first_broken_id,
+            "problem": report.problem, "unsigned": report.unsigned, "anchored_at": report.anchored_at}

@@ -14,6 +14,7 @@ from exportguard.api.auth import Analyst, Caller, Lists, ReadSession, Sessions
 from exportguard.api.errors import ApiError
 from exportguard.api.schemas import Day, RecordId, Strict
 from exportguard.api.views import as_utc
+from exportguard.matching.screener import ScreeningInputError
 from exportguard.rules import Determination, TransactionError, determine
 from exportguard.rules.parties import ScreenerMatcher
 from exportguard.store import audit
@@ -35,7 +36,7 @@ def decide(request: DeterminationRequest, caller: Analyst, factory: Sessions, li
     """Runs the ordered EAR checks; the determination is stored and audited before it is returned."""
     try:
         result = determine(request.transaction, request.as_of, matcher=ScreenerMatcher(lists.screener()))
-    except TransactionError as error:
+    except (TransactionError, ScreeningInputError) as error:
         raise ApiError(422, "invalid_transaction", str(error)) from error
     with write_transaction(factory) as session:
         stored = store_determination(session, result, caller.name)

@@ -58,11 +58,12 @@ async def screen(request: ScreenRequest, caller: Analyst, writer: Writer, lists:
 
 @router.post("/screen/batch", summary="Screen up to 1000 parties in one request")
 def screen_batch(request: BatchRequest, caller: Analyst, writer: Writer, lists: Lists) -> dict[str, Any]:
-    """One result per query, in order; one audit record covers the batch."""
+    """One result per query, in order; one audit record covers the batch, with every query as asked."""
     screener = lists.screener()
     dated = freshness(screener.snapshot).to_dict()
     results = [_screen_one(screener, query, request, dated) for query in request.queries]
-    summary = {"queries": len(results), "hits": {r["query"]: [h["entry_key"] for h in r["hits"]] for r in results}}
+    summary = {"queries": len(results), "list_version": screener.list_version,
+               "results": [_audit_summary(result) for result in results]}
     writer.append(caller.name, "screen.batch", f"batch:{len(results)}", summary)
     return {"list_version": screener.list_version, "lists": dated, "results": results}
 

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from pydantic import Field
+from sqlalchemy import select
 
 from exportguard.api.auth import Admin, ReadSession, Sessions
 from exportguard.api.errors import ApiError
 from exportguard.api.schemas import Strict
 from exportguard.api.views import NewUserOut, UserOut
-from exportguard.store.users import UserError, create_user, deactivate_user, list_users
+from exportguard.store.tables import User
+from exportguard.store.users import UserError, create_user, deactivate_user, list_users, rotate_key
 from exportguard.store.writes import write_transaction
 
 router = APIRouter(prefix="/users", tags=["users"])
+UserName = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.@-]{1,100}$")]
 
 
 class UserIn(Strict):
@@ -36,18 +39,36 @@ def add_user(request: UserIn, caller: Admin, factory: Sessions) -> dict[str, Any
 
 
 @router.post(
-    "/{name}/deactivate", summary="Switch a user off; their keys stop working within 30 seconds",
+    "/{name}/deactivate", summary="Switch a user off; their keys stop working within 30 seconds, sessions at once",
     response_model=UserOut,
 )
-def deactivate(
-    name: Annotated[str, Path(pattern=r"^[A-Za-z0-9_.@-]{1,100}$")], caller: Admin, factory: Sessions
-) -> dict[str, Any]:
+def deactivate(name: UserName, caller: Admin, factory: Sessions, request: Request) -> dict[str, Any]:
     try:
         with write_transaction(factory) as session:
             user = deactivate_user(session, name, caller.name)
-            return {"id": user.id, "name": user.name, "role": user.role, "active": user.active}
+            deactivated = {"id": user.id, "name": user.name, "role": user.role, "active": user.active}
     except UserError as error:
         raise ApiError(404, "not_found", str(error)) from error
+    request.app.state.key_cache.clear()
+    return deactivated
+
+
+@router.post(
+    "/{name}/rotate-key", summary="Revoke a user's keys and console sessions and issue a new key",
+    response_model=NewUserOut,
+)
+def rotate(name: UserName, caller: Admin, factory: Sessions, request: Request) -> dict[str, Any]:
+    """For a key that may have leaked: the old keys stop at once in this process (within 30 seconds in
+    other worker processes), the user's console sessions end at once. The new key is shown this once."""
+    try:
+        with write_transaction(factory) as session:
+            key = rotate_key(session, name, caller.name)
+            user = session.scalars(select(User).where(User.name == name)).one()
+            created = {"id": user.id, "name": user.name, "role": user.role, "api_key": key}
+    except UserError as error:
+        raise ApiError(404, "not_found", str(error)) from error
+    request.app.state.key_cache.clear()
+    return created
 
 
 @router.get("", summary="List users", response_model=list[UserOut])
