@@ -155,7 +155,7 @@ def test_the_signing_key_file_is_created_private(tmp_path: Path, monkeypatch: py
 
 
 def test_upgrading_a_populated_older_database_keeps_its_chain_verifiable(tmp_path: Path) -> None:
-    """Records written before 0007 keep their version-1 hashes; new ones chain on, signed."""
+    """Records written before 0008 keep their version-1 hashes; new ones chain on, signed."""
     url = f"sqlite:///{tmp_path / 'old.db'}"
     upgrade(url, "0005")
     engine = make_engine(url)
@@ -175,7 +175,7 @@ def test_upgrading_a_populated_older_database_keeps_its_chain_verifiable(tmp_pat
     upgrade(url)
     sessions = session_factory(engine)
     with sessions() as session:
-        # An account from before 0007 has no creator on record: four-eyes relates it to no one.
+        # An account from before 0008 has no creator on record: four-eyes relates it to no one.
         assert not one_pair_of_eyes(session, "old-admin", "cli")
     _write_records(sessions, 2)
     with sessions() as session:
