@@ -22,6 +22,9 @@ from exportguard.matching.vocabulary import GENERIC_WORDS, PLACE_WORDS
 GENERIC_FACTOR = 0.3
 PLACE_FACTOR = 0.5
 TOKEN_MATCH = 0.82
+#: Similarity of a word the lists never use with the listed word it misspells ("Huawai", "Hikvison"):
+#: the listed word, read with a doubt that keeps the hit from strong on its own.
+MISSPELT_WORD = 0.9
 SHORT_WORD_PENALTY = 1.25
 COMPACT_LENGTH_SLACK = 2
 #: Words of MIN_FUZZY_LENGTH or more letters may differ in length by at most this and still match.
@@ -49,6 +52,16 @@ def token_similarity(a: str, b: str) -> float:
     return 1.0 - penalty * distance / max(len(a), len(b))
 
 
+@lru_cache(maxsize=1 << 16)
+def is_misspelling(a: str, b: str) -> bool:
+    """Words of 4-7 letters one edit apart, or of 8+ letters two apart (a swap of neighbours is one edit)."""
+    shorter = min(len(a), len(b))
+    if shorter < MIN_FUZZY_LENGTH:
+        return False
+    allowed = 1 if shorter <= 7 else 2
+    return OSA.distance(a, b, score_cutoff=allowed) <= allowed
+
+
 def word_pair_similarity(token: str, token_raw: str, word: str, raw: str) -> float:
     """Two words' similarity, also as written where normalisation rewrote either (a transliteration)."""
     similarity = token_similarity(token, word)
@@ -66,10 +79,12 @@ class WordFacts(NamedTuple):
 
 
 def word_facts(index: NameIndex, token: str) -> WordFacts:
-    """Identity weight (inverse document frequency, damped for generic words and place names), memoised."""
+    """Identity weight (inverse document frequency, damped for generic words and place names) of the listed
+    word the token stands for (itself, or the word it misspells), memoised."""
     facts = index.word_facts.get(token)
     if facts is None:
-        factor = GENERIC_FACTOR if token in GENERIC_WORDS else PLACE_FACTOR if token in PLACE_WORDS else 1.0
+        spelt = index.spelling(token)
+        factor = GENERIC_FACTOR if spelt in GENERIC_WORDS else PLACE_FACTOR if spelt in PLACE_WORDS else 1.0
         facts = WordFacts(index.weight(token) * factor, index.is_known(token), index.is_distinctive(token))
         index.word_facts[token] = facts
     return facts
@@ -84,6 +99,10 @@ class SideAlignment:
     distinctive_matches: int
     all_matched: bool
     has_distinctive: bool
+    #: The distinctive words that agree, as the other side spells them.
+    evidence: tuple[str, ...] = ()
+    #: (word, the other side's word it misspells) pairs.
+    misspelt: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,8 +121,9 @@ class Alignment:
 
 
 def compact_similarity(query: NormalizedName, name: NormalizedName) -> float:
-    """Similarity of the names written without spaces, when they differ by at most two letters ("Hik Vision")."""
-    if abs(len(query.compact) - len(name.compact)) > COMPACT_LENGTH_SLACK:
+    """Similarity of the names written without spaces, when they split words differently ("Hik Vision",
+    "Hikvision") and differ by at most two letters."""
+    if len(query.tokens) == len(name.tokens) or abs(len(query.compact) - len(name.compact)) > COMPACT_LENGTH_SLACK:
         return 0.0
     return Indel.normalized_similarity(query.compact, name.compact)
 
@@ -132,6 +152,8 @@ class Aligner:
         self._of_length: dict[int, list[int]] = defaultdict(list)
         self._rewritten: list[int] = []
         self._by_length: dict[int, list[int]] = {}
+        # A query word the lists use is a name of its own (Micron is not Mikron); one they never use may be a typo.
+        self._unlisted = [not index.is_listed_word(token) for token in query.tokens]
         for position, (token, raw) in enumerate(self._words):
             self._equal[token].append(position)
             if len(token) >= MIN_FUZZY_LENGTH:
@@ -173,6 +195,8 @@ class Aligner:
             similarity = token_similarity(token, word)
             if token_raw != token or raw != word:
                 similarity = max(similarity, token_similarity(token_raw, raw))
+            if 0 < similarity < MISSPELT_WORD and self._unlisted[position] and is_misspelling(token, word):
+                similarity = MISSPELT_WORD
             if similarity > 0:
                 links.append((position, similarity))
         return tuple(links)
@@ -196,7 +220,8 @@ class Aligner:
 
 def _side(tokens: tuple[str, ...], partners: list[Partner], index: NameIndex) -> SideAlignment:
     matched = total = 0.0
-    distinctive = 0
+    evidence: list[str] = []
+    misspelt: list[tuple[str, str]] = []
     all_matched = True
     has_distinctive = False
     known = index.word_facts
@@ -207,12 +232,17 @@ def _side(tokens: tuple[str, ...], partners: list[Partner], index: NameIndex) ->
         weight = partner_facts.weight if not facts.known else facts.weight
         total += weight
         matched += weight * similarity
-        if similarity >= TOKEN_MATCH:
-            distinctive += partner_facts.distinctive
+        # A misspelt word is the listed word it misspells: "Huawai" is evidence for "Huawei".
+        spelt = similarity < 1.0 and similarity > 0 and is_misspelling(token, partner)
+        if spelt:
+            misspelt.append((token, partner))
+        if similarity >= TOKEN_MATCH or spelt:
+            if partner_facts.distinctive:
+                evidence.append(partner)
         else:
             all_matched = False
         has_distinctive = has_distinctive or facts.distinctive
-    return SideAlignment(matched, total, distinctive, all_matched, has_distinctive)
+    return SideAlignment(matched, total, len(evidence), all_matched, has_distinctive, tuple(evidence), tuple(misspelt))
 
 
 def word_similarity_bound(query: NormalizedName, variant_id: int, index: NameIndex) -> float:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from exportguard.lists.model import Party
 from exportguard.matching.alignment import Alignment
+from exportguard.matching.dictionary import is_dictionary_word
 from exportguard.matching.index import PARENT, PRIMARY, NameVariant
-from exportguard.matching.model import Feature
+from exportguard.matching.model import COMMON_WORD_CAP, Feature
 from exportguard.matching.normalize import NormalizedName, fold
 from exportguard.matching.vocabulary import GENERIC_WORDS
 
@@ -22,10 +23,11 @@ def name_similarity(alignment: Alignment, query: NormalizedName, variant: NameVa
     """How much of both names' identifying words agree, weighted by rarity (typos and word order tolerated)."""
     value = alignment.word_similarity
     if alignment.compact >= COMPACT_MATCH and alignment.compact > value:
+        how = "spelled the same" if query.compact == variant.normalized.compact else "spelled alike"
         return Feature(
             "name_similarity",
             alignment.compact,
-            f"'{variant.name}' spelled the same apart from spacing ({alignment.compact:.2f})",
+            f"'{variant.name}' {how} apart from spacing ({alignment.compact:.2f})",
         )
     shared = sorted(set(query.tokens) & set(variant.normalized.tokens))
     return Feature(
@@ -45,6 +47,38 @@ def distinctive_evidence(alignment: Alignment, variant: NameVariant) -> Feature 
     if len(variant.normalized.tokens) >= 2 and alignment.query.all_matched and alignment.name.all_matched:
         return None
     return Feature("generic_only", -1.0, "only generic or common words in common: capped below the hit threshold")
+
+
+def single_common_word(alignment: Alignment, query: NormalizedName) -> Feature | None:
+    """A hit resting on one ordinary dictionary word ("Vista", "Apex", "Pioneer") is at most a possible match
+    to review (capped just below the default threshold), unless that word is the whole name."""
+    if alignment.query.distinctive_matches != 1 or len(query.tokens) == 1:
+        return None
+    if alignment.query.all_matched and alignment.name.all_matched:
+        return None
+    (word,) = alignment.query.evidence
+    if not is_dictionary_word(word):
+        return None
+    return Feature(
+        "common_word",
+        COMMON_WORD_CAP,
+        f"only the ordinary word '{word}' identifies the match: at most a possible match ({COMMON_WORD_CAP:.2f})",
+    )
+
+
+def misspelt_words(alignment: Alignment) -> Feature | None:
+    """Words the lists never use read as the listed words they misspell (one edit in 4-7 letters, two in 8+)."""
+    if not alignment.query.misspelt:
+        return None
+    pairs = ", ".join(f"'{word}' as '{listed}'" for word, listed in alignment.query.misspelt)
+    return Feature("misspelt", 0.0, f"read as misspellings: {pairs}")
+
+
+def disguised_characters(query: NormalizedName) -> Feature | None:
+    """Invisible characters or look-alike letters in the screened name were undone before matching: itself a red flag."""
+    if not query.cleaned:
+        return None
+    return Feature("disguised", 0.0, f"name cleaned before matching (a red flag): {'; '.join(query.cleaned)}")
 
 
 def matched_name_kind(variant: NameVariant) -> Feature:

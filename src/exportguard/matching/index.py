@@ -31,6 +31,9 @@ MIN_FUZZY_LENGTH = 4
 _SIMILAR_MEMO_SIZE = 200_000
 #: Weight of a word no list name contains: telling, but often a typo of a common word.
 UNSEEN_WEIGHT = 0.7
+#: A listed word this many times rarer than a word one edit away is read as a misspelling of it
+#: (the lists themselves spell "Tehnology" once, "Technology" hundreds of times).
+MISSPELLING_RARITY = 10
 
 
 @dataclass(frozen=True)
@@ -124,6 +127,9 @@ class NameIndex:
                 self._joined[joined].append(variant_id)
             self._compact[variant.normalized.compact].append(variant_id)
         self._by_deletion = _deletion_map(self._postings)
+        self._spellings: dict[str, str] = {}
+        #: Whose vocabulary decides what a misspelt word stands for: the larger list's, for a part of it.
+        self._vocabulary = statistics_of or self
         if statistics_of is None:
             self._frequency: Mapping[str, int] = document_frequency
             self._weights = _idf_weights(document_frequency, len(self.variants))
@@ -133,21 +139,50 @@ class NameIndex:
             self._weights = statistics_of._weights
             self._max_postings = statistics_of._max_postings
 
-    def weight(self, token: str) -> float:
-        """How much a token says about identity, 0..1 (unseen tokens count as fairly rare)."""
-        return self._weights.get(token, UNSEEN_WEIGHT)
+    def spelling(self, token: str) -> str:
+        """The listed word a token stands for: itself when the lists use it, else the most common listed
+        word one edit away (of 4+ letters), if any. A rare listed word of 7+ letters one edit from a generic
+        word the lists use far more often stands for that word ("tehnology" -> "technology")."""
+        spelt = self._spellings.get(token)
+        if spelt is None:
+            if len(self._spellings) >= _SIMILAR_MEMO_SIZE:
+                self._spellings.clear()
+            spelt = self._spellings[token] = self._vocabulary._likeliest_spelling(token)
+        return spelt
 
-    def is_known(self, token: str) -> bool:
-        """True when some indexed name contains the token."""
+    def _likeliest_spelling(self, token: str) -> str:
+        frequency = self._frequency
+        own = frequency.get(token, 0)
+        neighbours = [word for word in self.similar_tokens(token) if word != token]
+        if not neighbours:
+            return token
+        likeliest = max(neighbours, key=lambda word: (frequency.get(word, 0), word))
+        if own == 0:
+            return likeliest
+        if len(token) >= 7 and likeliest in GENERIC_WORDS and frequency[likeliest] >= MISSPELLING_RARITY * own:
+            return likeliest
+        return token
+
+    def weight(self, token: str) -> float:
+        """How much a token says about identity, 0..1: the rarity of the listed word it stands for
+        (unseen words, and no listed word within one edit, count as fairly rare)."""
+        return self._weights.get(self.spelling(token), UNSEEN_WEIGHT)
+
+    def is_listed_word(self, token: str) -> bool:
+        """True when some name of the list (the larger list, for a part of it) uses exactly this word."""
         return token in self._weights
 
+    def is_known(self, token: str) -> bool:
+        """True when some indexed name contains the token, or the listed word it is a misspelling of."""
+        return self.spelling(token) in self._weights
+
     def is_distinctive(self, token: str) -> bool:
-        """A token that can make a hit on its own: not generic, not very common."""
-        return token not in GENERIC_WORDS and self.weight(token) >= 0.3
+        """A token that can make a hit on its own: not generic, not very common (as the word it stands for)."""
+        return self.spelling(token) not in GENERIC_WORDS and self.weight(token) >= 0.3
 
     def _is_common(self, token: str) -> bool:
         """In so many names that retrieving by it would fetch a good part of the list."""
-        return self._frequency.get(token, 0) > self._max_postings
+        return self._frequency.get(self.spelling(token), 0) > self._max_postings
 
     def candidates(self, query: NormalizedName, limit: int) -> list[int]:
         """Variant ids sharing a distinctive word with the query (exactly, within one edit, or joined up),
@@ -219,10 +254,12 @@ class NameIndex:
         return found
 
     def _containing_all(self, tokens: tuple[str, ...]) -> list[int]:
-        """Names holding every query word: how a query of only common words still finds its exact entry."""
-        if not tokens or any(token not in self._postings for token in tokens):
+        """Names holding every query word (or the listed word it misspells): how a query of only common
+        words still finds its exact entry."""
+        spelt = {self.spelling(token) for token in tokens}
+        if not spelt or any(token not in self._postings for token in spelt):
             return []
-        postings = sorted((self._postings[token] for token in set(tokens)), key=len)
+        postings = sorted((self._postings[token] for token in spelt), key=len)
         return list(set(postings[0]).intersection(*postings[1:]))
 
     def _matching_variants(self, token: str) -> set[int]:

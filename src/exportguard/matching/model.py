@@ -7,10 +7,15 @@ from typing import Any
 
 from exportguard.lists.model import Party
 
-#: Score at or above which a hit is returned by default.
+#: Score at or above which a hit is returned by default (chosen on bench/screening_accuracy.py).
 DEFAULT_THRESHOLD = 0.80
-#: Score at or above which a hit is a strong (near-certain) match rather than one to review.
+#: Score at or above which a hit is a strong (near-certain) match rather than a possible match to review.
 STRONG_THRESHOLD = 0.92
+#: Scores from here up to the threshold asked for are near misses: never reported as "no hit", but
+#: counted as possible matches below the threshold (bench/screening_accuracy.py shows what they add).
+REVIEW_FLOOR = 0.70
+#: Where a hit resting on one ordinary dictionary word is capped: a possible match below the default threshold.
+COMMON_WORD_CAP = 0.79
 
 
 @dataclass(frozen=True)
@@ -36,8 +41,28 @@ class Hit:
 
     @property
     def band(self) -> str:
-        """``strong`` for near-certain matches, ``review`` for ones an analyst should look at."""
+        """``strong`` for near-certain matches, ``review`` for possible matches an analyst should look at."""
         return "strong" if self.score >= STRONG_THRESHOLD else "review"
+
+    @property
+    def band_label(self) -> str:
+        """What the band means, as users read it."""
+        return "strong match" if self.band == "strong" else "possible match: review"
+
+    @property
+    def held_back(self) -> tuple[str, ...]:
+        """For a review hit, the evidence that kept it from strong: whatever took from the score, or a name
+        similarity short of the strong threshold."""
+        if self.band == "strong":
+            return ()
+        reasons = [
+            feature.explanation
+            for feature in self.features
+            if feature.value < 0
+            or (feature.name == "name_similarity" and feature.value < STRONG_THRESHOLD)
+            or feature.name in ("common_word", "misspelt", "disguised")
+        ]
+        return tuple(reasons) or (f"score {self.score:.2f} is below the strong threshold {STRONG_THRESHOLD:.2f}",)
 
     @property
     def explanation(self) -> str:
@@ -50,6 +75,8 @@ class Hit:
         return {
             "score": round(self.score, 4),
             "band": self.band,
+            "band_label": self.band_label,
+            "held_back_by": list(self.held_back),
             "query": self.query,
             "list": party.list_code,
             "list_name": party.list_name,

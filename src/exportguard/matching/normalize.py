@@ -1,8 +1,10 @@
 """Name normalisation: one function from any spelling of a name to comparable tokens.
 
-Unicode is folded (NFKC, case, diacritics), Chinese and Cyrillic are romanised, punctuation and
-word order stop mattering, abbreviations are expanded, and legal forms ("Co., Ltd.", "GmbH",
-"OOO", "有限公司") are set aside as weak tokens rather than dropped or compared as words.
+Disguises are undone first (invisible characters removed, Cyrillic and Greek look-alike letters
+inside a Latin word folded to Latin), and the name remembers that it was cleaned. Then Unicode is
+folded (NFKC, case, diacritics), Chinese and Cyrillic are romanised, punctuation and word order stop
+mattering, abbreviations are expanded, and legal forms ("Co., Ltd.", "GmbH", "OOO", "有限公司") are
+set aside as weak tokens rather than dropped or compared as words.
 """
 
 from __future__ import annotations
@@ -29,6 +31,23 @@ _CYRILLIC = dict(
     )
 )
 _PUNCTUATION = re.compile(r"[^\w\s]|_")
+#: Cyrillic and Greek letters drawn like Latin ones: inside a word that also has Latin letters they are
+#: a disguise ("Huаwei" with a Cyrillic "а"), not a transliteration.
+_LOOK_ALIKES = dict(
+    zip(
+        "аеорсухіјѕԁһӏԛԝвкмнтАВЕКМНОРСТУХІЈЅαβεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+        "aeopcyxijsdhlqwbkmhtABEKMHOPCTYXIJSabeikvoptuxABEZHIKMNOPTYX",
+        strict=True,
+    )
+)
+_LATIN_LETTER = re.compile("[A-Za-z]")
+_FOREIGN_LETTER = re.compile("[\u0370-\u03ff\u0400-\u052f]")
+_MIXED_SCRIPT_WORD = re.compile(r"[^\W\d_]*[\u0370-\u03ff\u0400-\u052f][^\W\d_]*")
+#: Whitespace controls are spacing; every other control or format character is removed.
+_SPACING_CONTROLS = frozenset("\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85")
+#: Invisible characters outside the control and format categories: the combining grapheme joiner,
+#: Hangul fillers and variation selectors.
+_INVISIBLE_MARKS = frozenset("\u034f\u115f\u1160\u3164\uffa0") | frozenset(map(chr, range(0xFE00, 0xFE10)))
 _CYRILLIC_CHAR = re.compile("[\u0400-\u04ff]")
 _STOPWORDS = frozenset({"the", "of", "and", "for", "a", "an"})
 #: Legal forms that are also ordinary words or syllables count only at the end of a name,
@@ -53,6 +72,8 @@ class NormalizedName:
     cross_script: bool
     #: The tokens as written, before abbreviations and plurals were folded (same order and length).
     raw_tokens: tuple[str, ...] = ()
+    #: What was undone before matching (invisible characters, look-alike letters), for the explanation.
+    cleaned: tuple[str, ...] = ()
 
     @property
     def compact(self) -> str:
@@ -80,14 +101,52 @@ def code_fingerprint(modules: Iterable[str]) -> str:
 @lru_cache(maxsize=200_000)
 def normalize(name: str) -> NormalizedName:
     """Normalise a party name for matching (see the module docstring for every step)."""
-    text = unicodedata.normalize("NFKC", name)
+    text, cleaned = undisguise(name)
+    text = unicodedata.normalize("NFKC", text)
     chinese = has_cjk(text)
     cross_script = chinese or _CYRILLIC_CHAR.search(text) is not None
     text = fold(romanize(text) if chinese else text)
     words = _joined_initials([word for word in text.split() if word])
     tokens, legal = _split_legal_forms(words)
     raw = tuple(token for token in tokens if token not in _STOPWORDS)
-    return NormalizedName(name, tuple(_fold_word(token) for token in raw), tuple(legal), cross_script, raw)
+    return NormalizedName(name, tuple(_fold_word(token) for token in raw), tuple(legal), cross_script, raw, cleaned)
+
+
+def undisguise(name: str) -> tuple[str, tuple[str, ...]]:
+    """The name without invisible characters and with look-alike letters folded, and what was undone.
+
+    Zero-width spaces and joiners, byte-order marks, soft hyphens, direction marks, the combining
+    grapheme joiner and control characters (NUL included) are removed; a Cyrillic or Greek letter
+    that looks like a Latin one is read as that Latin letter inside a word that has Latin letters.
+    """
+    if name.isascii() and name.isprintable():
+        return name, ()
+    removed = [char for char in name if _is_invisible(char)]
+    text = "".join(" " if char in _SPACING_CONTROLS else char for char in name if char not in removed)
+    cleaned = []
+    if removed:
+        codes = ", ".join(sorted({f"U+{ord(char):04X}" for char in removed}))
+        cleaned.append(f"{len(removed)} invisible character{'s' if len(removed) > 1 else ''} removed ({codes})")
+    folded = []
+
+    def fold_look_alikes(match: re.Match[str]) -> str:
+        word = match.group()
+        plain = "".join(_LOOK_ALIKES.get(char, char) for char in word)
+        if not _LATIN_LETTER.search(word) or _FOREIGN_LETTER.search(plain):
+            return word
+        if plain != word:
+            folded.append(word)
+        return plain
+
+    text = _MIXED_SCRIPT_WORD.sub(fold_look_alikes, text)
+    if folded:
+        cleaned.append(f"look-alike Cyrillic or Greek letters read as Latin in {', '.join(map(repr, folded))}")
+    return text, tuple(cleaned)
+
+
+def _is_invisible(char: str) -> bool:
+    category = unicodedata.category(char)
+    return (category in ("Cf", "Cc") and char not in _SPACING_CONTROLS and char != " ") or char in _INVISIBLE_MARKS
 
 
 def fold(text: str) -> str:

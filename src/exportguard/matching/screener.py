@@ -11,7 +11,7 @@ from exportguard.lists.model import ListSnapshot
 from exportguard.matching import features
 from exportguard.matching.alignment import Aligner, Alignment, compact_similarity, word_similarity_bound
 from exportguard.matching.index import NameIndex, NameVariant
-from exportguard.matching.model import DEFAULT_THRESHOLD, Feature, Hit
+from exportguard.matching.model import COMMON_WORD_CAP, DEFAULT_THRESHOLD, Feature, Hit
 from exportguard.matching.normalize import NormalizedName, code_fingerprint, normalize
 
 MAX_NAME_LENGTH = 500
@@ -124,6 +124,9 @@ class Screener:
         similarity = features.name_similarity(alignment, query, variant)
         found = [
             features.distinctive_evidence(alignment, variant),
+            features.single_common_word(alignment, query),
+            features.misspelt_words(alignment),
+            features.disguised_characters(query),
             features.matched_name_kind(variant),
             features.legal_form_agreement(query, variant),
             features.country_agreement(country, party),
@@ -147,10 +150,15 @@ def _best_possible(alignment: Alignment) -> float:
     return max(alignment.word_similarity, alignment.compact) + MAX_BONUS
 
 
+#: Features that cap the score at a value rather than add to it.
+_CAPS = {"generic_only": features.GENERIC_ONLY_CAP, "common_word": COMMON_WORD_CAP}
+
+
 def _combine(evidence: list[Feature]) -> float:
-    score = evidence[0].value + sum(feature.value for feature in evidence[1:] if feature.name != "generic_only")
-    if any(feature.name == "generic_only" for feature in evidence):
-        score = min(score, features.GENERIC_ONLY_CAP)
+    score = evidence[0].value + sum(feature.value for feature in evidence[1:] if feature.name not in _CAPS)
+    for feature in evidence:
+        if feature.name in _CAPS:
+            score = min(score, _CAPS[feature.name])
     return max(0.0, min(1.0, score))
 
 
