@@ -54,12 +54,18 @@ def token_similarity(a: str, b: str) -> float:
 
 @lru_cache(maxsize=1 << 16)
 def is_misspelling(a: str, b: str) -> bool:
-    """Words of 4-7 letters one edit apart, or of 8+ letters two apart (a swap of neighbours is one edit)."""
+    """Words of 4-7 letters one edit apart, or of 8+ letters two apart (a swap of neighbours is one edit).
+
+    In words of 4 or 5 letters a changed letter is as often another name (Intel, Inter) as a typo, so
+    there only a dropped, added or swapped letter counts."""
     shorter = min(len(a), len(b))
     if shorter < MIN_FUZZY_LENGTH:
         return False
     allowed = 1 if shorter <= 7 else 2
-    return OSA.distance(a, b, score_cutoff=allowed) <= allowed
+    distance = OSA.distance(a, b, score_cutoff=allowed)
+    if distance > allowed:
+        return False
+    return not (shorter <= 5 and len(a) == len(b) and Levenshtein.distance(a, b) == distance)
 
 
 def word_pair_similarity(token: str, token_raw: str, word: str, raw: str) -> float:

@@ -7,11 +7,13 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from exportguard.lists.countries import ISO_ALPHA2
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching import features
+from exportguard.matching.grouping import Screening, group_hits
 from exportguard.matching.alignment import Aligner, Alignment, compact_similarity, word_similarity_bound
 from exportguard.matching.index import NameIndex, NameVariant
-from exportguard.matching.model import COMMON_WORD_CAP, DEFAULT_THRESHOLD, Feature, Hit
+from exportguard.matching.model import COMMON_WORD_CAP, DEFAULT_THRESHOLD, REVIEW_FLOOR, Feature, Hit
 from exportguard.matching.normalize import NormalizedName, code_fingerprint, normalize
 
 MAX_NAME_LENGTH = 500
@@ -40,6 +42,7 @@ class Screener:
         self.snapshot = snapshot
         self.parties = snapshot.parties
         self.index = NameIndex(self.parties, native_names, statistics_of)
+        self.list_codes = frozenset(party.list_code for party in self.parties)
 
     @property
     def list_version(self) -> str:
@@ -66,7 +69,41 @@ class Screener:
         query = normalized or normalize(_checked_name(name))
         candidates = self.index.candidates(query, MAX_CANDIDATES)
         country = _checked_country(country)
+        lists = self.checked_lists(lists)
         return self._ranked(query, candidates, country, address, threshold, lists, entries)[:limit]
+
+    def screening(
+        self,
+        name: str,
+        country: str | None = None,
+        *,
+        address: str | None = None,
+        limit: int = 10,
+        threshold: float = DEFAULT_THRESHOLD,
+        lists: Collection[str] | None = None,
+    ) -> Screening:
+        """The hits grouped by listed entity family (at most ``limit`` families, every row of each), and
+        the possible matches scoring from REVIEW_FLOOR up to ``threshold``: what people are shown."""
+        query = normalize(_checked_name(name))
+        candidates = self.index.candidates(query, MAX_CANDIDATES)
+        floor = min(threshold, REVIEW_FLOOR)
+        ranked = self._ranked(query, candidates, _checked_country(country), address, floor, self.checked_lists(lists), None)
+        groups = group_hits([hit for hit in ranked if hit.score >= threshold])
+        possible = tuple(hit for hit in ranked if hit.score < threshold)
+        return Screening(name, threshold, tuple(groups[:limit]), len(groups), possible)
+
+    def checked_lists(self, lists: Collection[str] | None) -> frozenset[str] | None:
+        """List codes in upper case; an unknown one is an error naming the lists this snapshot holds."""
+        if not lists:
+            return None
+        codes = frozenset(code.strip().upper() for code in lists)
+        unknown = sorted(codes - self.list_codes)
+        if unknown:
+            raise ScreeningInputError(
+                f"unknown list code{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+                f"valid: {', '.join(sorted(self.list_codes))}"
+            )
+        return codes
 
     def may_hit(self, name: str, threshold: float, normalized: NormalizedName | None = None) -> bool:
         """False when no entry can score ``threshold`` for the name: none is a candidate, or an upper bound
@@ -106,7 +143,7 @@ class Screener:
             kept = best.get(variant.party_index)
             if hit.score >= threshold and (kept is None or hit.score > kept.score):
                 best[variant.party_index] = hit
-        return sorted(best.values(), key=lambda hit: (-hit.score, hit.party.list_code, hit.party.name))
+        return sorted(best.values(), key=lambda hit: (-hit.score, -_name_fit(query, hit), hit.party.list_code, hit.party.name))
 
     def screen_many(self, queries: Iterable[tuple[str, str | None]], **options: object) -> list[list[Hit]]:
         """Screen (name, country) pairs in order; same options as :meth:`screen`."""
@@ -145,6 +182,14 @@ class Screener:
         )
 
 
+def _name_fit(query: NormalizedName, hit: Hit) -> float:
+    """Among equal scores, the entry whose whole primary name is the query first: the headquarters row
+    above the subsidiary "(Australia)" and above an affiliate clause naming it as parent."""
+    listed = set(normalize(hit.party.name).tokens)
+    ours = set(query.tokens)
+    return len(listed & ours) / len(listed | ours) if listed or ours else 0.0
+
+
 def _best_possible(alignment: Alignment) -> float:
     """An upper bound of the final score, so hopeless candidates skip feature building."""
     return max(alignment.word_similarity, alignment.compact) + MAX_BONUS
@@ -173,8 +218,10 @@ def _checked_name(name: str) -> str:
 def _checked_country(country: str | None) -> str | None:
     if country is None or country == "":
         return None
-    if not _COUNTRY.match(country):
-        raise ScreeningInputError(f"country must be an ISO 3166 alpha-2 code such as CN, got {country!r}")
+    if not _COUNTRY.match(country) or country.upper() not in ISO_ALPHA2:
+        raise ScreeningInputError(
+            f"country must be an ISO 3166 alpha-2 code such as CN, RU or IR (see ISO 3166-1), got {country!r}"
+        )
     return country.upper()
 
 

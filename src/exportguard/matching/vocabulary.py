@@ -207,5 +207,8 @@ PLACE_WORDS: frozenset[str] = frozenset(
     hubei hunan henan hebei shandong shanxi shaanxi anhui fujian jiangxi liaoning jilin heilongjiang
     yunnan guizhou gansu xinjiang tibet mongolia guangxi ningxia qinghai hainan zhuhai foshan
     mianyang shijiazhuang moscow petersburg tehran dubai karachi lahore istanbul kowloon singapore
+    usa america american uk britain british europe european germany german japan japanese korea korean
+    india indian canada canadian australia australian france french italy italia malaysia thailand vietnam
+    indonesia turkey emirates uae brazil mexico
     """.split()
 )
