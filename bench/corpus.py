@@ -200,6 +200,123 @@ def _same_entity_listed(name: str, all_names: list[str]) -> bool:
     return found is not None and found[1] >= 90
 
 
+INVISIBLE = ("\u200b", "\u200c", "\u200d", "\ufeff", "\u2060", "\u00ad", "\u200e", "\u034f", "\x00")
+LOOK_ALIKES = {"a": "а", "e": "е", "o": "о", "p": "р", "c": "с", "x": "х", "i": "і", "y": "у", "k": "κ", "v": "ν"}
+_OTHER_LEGAL_FORM = {"llc": "Ltd", "ltd": "LLC", "limited": "GmbH", "inc": "Co., Ltd.", "corporation": "Limited",
+                     "company": "Inc.", "co": "Corp.", "jsc": "LLC", "gmbh": "Ltd"}  # fmt: skip
+
+
+def _longest_word(party: Party, minimum: int) -> tuple[list[str], int] | None:
+    words = party.name.split()
+    longest = max(range(len(words)), key=lambda i: len(words[i].strip(",.()")))
+    return (words, longest) if len(words[longest]) >= minimum and words[longest].isalpha() else None
+
+
+def _edited(party: Party, rng: random.Random, edits: tuple[str, ...], minimum: int) -> str | None:
+    found = _longest_word(party, minimum)
+    if found is None:
+        return None
+    words, at = found
+    word = words[at]
+    for edit in edits:
+        i = rng.randrange(1, len(word) - 1)
+        if edit == "deletion":
+            word = word[:i] + word[i + 1 :]
+        elif edit == "insertion":
+            word = word[:i] + rng.choice("aeioustnrl") + word[i:]
+        elif edit == "substitution":
+            word = word[:i] + rng.choice([c for c in "aeioustnrl" if c != word[i].lower()]) + word[i + 1 :]
+        else:
+            word = word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :]
+    return " ".join([*words[:at], word, *words[at + 1 :]])
+
+
+def _invisible(party: Party, rng: random.Random) -> str | None:
+    found = _longest_word(party, 4)
+    if found is None:
+        return None
+    words, at = found
+    i = rng.randrange(1, len(words[at]))
+    words[at] = words[at][:i] + rng.choice(INVISIBLE) + words[at][i:]
+    return " ".join(words)
+
+
+def _look_alike(party: Party, rng: random.Random) -> str | None:
+    found = _longest_word(party, 4)
+    if found is None:
+        return None
+    words, at = found
+    positions = [i for i, char in enumerate(words[at]) if char.lower() in LOOK_ALIKES]
+    if not positions:
+        return None
+    for i in rng.sample(positions, min(2, len(positions))):
+        char = words[at][i]
+        swapped = LOOK_ALIKES[char.lower()]
+        words[at] = words[at][:i] + (swapped.upper() if char.isupper() else swapped) + words[at][i + 1 :]
+    return " ".join(words)
+
+
+def _legal_form_changed(party: Party, rng: random.Random) -> str | None:
+    words = party.name.replace(",", " ").split()
+    if words and words[-1].strip(".").lower() in _OTHER_LEGAL_FORM:
+        return " ".join([*words[:-1], _OTHER_LEGAL_FORM[words[-1].strip(".").lower()]])
+    return " ".join([*words, rng.choice(("LLC", "Ltd", "Inc.", "GmbH"))])
+
+
+def _word_missing(party: Party, rng: random.Random) -> str | None:
+    words = _LEGAL_WORDS.sub(" ", party.name).split()
+    if len(words) < 3:
+        return None
+    del words[rng.randrange(1, len(words))]
+    return " ".join(words)
+
+
+DISGUISES = {
+    "one_deletion": lambda party, rng: _edited(party, rng, ("deletion",), 4),
+    "one_insertion": lambda party, rng: _edited(party, rng, ("insertion",), 4),
+    "one_substitution": lambda party, rng: _edited(party, rng, ("substitution",), 4),
+    "one_transposition": lambda party, rng: _edited(party, rng, ("transposition",), 4),
+    "two_edits_long_word": lambda party, rng: _edited(party, rng, tuple(rng.sample(_EDITS, 2)), 8),
+    "invisible_characters": _invisible,
+    "look_alike_letters": _look_alike,
+    "reordered_words": _reorder,
+    "legal_form_changed": _legal_form_changed,
+    "word_missing": _word_missing,
+}
+_EDITS = ["deletion", "insertion", "substitution", "transposition"]
+REAL_COMPANIES = Path(__file__).resolve().parent / "data" / "real_companies.txt"
+
+
+def disguised(snapshot: ListSnapshot, sample: int, seed: int) -> list[Case]:
+    """Disguised spellings of a seeded sample of real list entries (organisations), one per category, plus
+    the Chinese-script names of the gazetteer."""
+    rng = random.Random(seed + 1)
+    entities = [p for p in snapshot.parties if p.list_code in POSITIVE_LISTS and p.entity_type != "Individual"]
+    same_name: dict[str, set[str]] = {}
+    for party in snapshot.parties:
+        same_name.setdefault(party.name, set()).add(party.key)
+    cases: list[Case] = []
+    for party in rng.sample(entities, sample):
+        for category, make in DISGUISES.items():
+            query = make(party, rng)
+            if query and query != party.name and normalize(query).tokens:
+                cases.append(Case(category, query, frozenset(same_name[party.name])))
+    return cases + [Case("chinese_script", case.query, case.expected) for case in cross_script(snapshot)]
+
+
+def real_companies(snapshot: ListSnapshot) -> list[Case]:
+    """Real companies that are not listed (bench/data/real_companies.txt), many sharing a word with a listed name."""
+    names = [line.strip() for line in REAL_COMPANIES.read_text(encoding="utf-8").splitlines()]
+    names = [name for name in names if name and not name.startswith("#")]
+    listed = {frozenset(normalize(name).tokens) for party in snapshot.parties for name in party.all_names}
+    all_names = [name for party in snapshot.parties for name in party.all_names]
+    return [
+        Case("real_company", name, frozenset())
+        for name in names
+        if frozenset(normalize(name).tokens) not in listed and not _same_entity_listed(name, all_names)
+    ]
+
+
 def load_all(sample: int = 300, seed: int = 2019) -> tuple[ListSnapshot, list[Case], list[Case]]:
     """The bundled 2022 CSL (what accuracy is measured on), the positive cases (perturbed + cross-script) and the negatives."""
     snapshot = bundled_csl()

@@ -54,7 +54,7 @@ def single_common_word(alignment: Alignment, query: NormalizedName) -> Feature |
     to review (capped just below the default threshold), unless that word is the whole name."""
     if alignment.query.distinctive_matches != 1 or len(query.tokens) == 1:
         return None
-    if alignment.query.all_matched and alignment.name.all_matched:
+    if (alignment.query.all_matched and alignment.name.all_matched) or alignment.compact >= COMPACT_MATCH:
         return None
     (word,) = alignment.query.evidence
     if not is_dictionary_word(word):
