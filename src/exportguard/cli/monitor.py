@@ -392,12 +392,14 @@ def hits_command(
     database_url: DatabaseUrl = None, output: OutputFormat = Format.table,
 ) -> None:
     """The review queue after `rescreen`: stored customers' hits by status, best score first."""
-    from exportguard.store.customer_store import hit_queue
+    from exportguard.store.customer_store import hit_count, hit_queue
 
     with _sessions(database_url)() as session:
         queue = hit_queue(session, status.value, limit)
+        total = hit_count(session, status.value)
+    more = " (more with --limit)" if total > len(queue) else ""
     table = Table("hit", "customer", "name", "country", "list", "matched name", "listed at", "score",
-                  title=f"{len(queue)} {status.value} hits" + (" (more with --limit)" if len(queue) == limit else ""))
+                  title=f"{len(queue)} of {total} {status.value} hits{more}")
     rows = []
     for q in queue:
         address = q.entry.addresses[0] if q.entry and q.entry.addresses else None

@@ -18,7 +18,8 @@ from rich.table import Table
 from exportguard.cli.app import app
 from exportguard.lists.errors import ListFormatError
 from exportguard.lists.freshness import Freshness, freshness
-from exportguard.matching.model import DEFAULT_THRESHOLD, Hit
+from exportguard.matching.grouping import Screening
+from exportguard.matching.model import DEFAULT_THRESHOLD, REVIEW_FLOOR, STRONG_THRESHOLD, Hit
 from exportguard.matching.screener import Screener, ScreeningInputError
 
 console = Console()
@@ -50,7 +51,14 @@ ListFile = Annotated[
         exists=True,
     ),
 ]
-Threshold = Annotated[float, typer.Option(min=0.0, max=1.0, help="Lowest score reported (0..1).")]
+Threshold = Annotated[
+    float,
+    typer.Option(
+        min=0.0, max=1.0,
+        help=f"Lowest score reported as a hit (0..1). Hits from {STRONG_THRESHOLD} are strong, the rest possible "
+        f"matches to review; scores from {REVIEW_FLOOR} up to the threshold are counted as possible matches below.",
+    ),
+]  # fmt: skip
 Lists = Annotated[list[str] | None, typer.Option("--list", help="Only these lists (repeatable): EL, SDN, DPL, UVL...")]
 
 
@@ -87,25 +95,31 @@ def screen(
 ) -> None:
     """Screen one party name against the restricted-party lists and explain every hit.
 
-    Exit status: 0 no hit, 1 at least one hit, 2 bad input.
+    Hits are grouped by listed entity (an entity's rows at several addresses, a parent and its listed
+    affiliates) and --limit counts groups. A hit below the strong threshold is a possible match to review,
+    with what kept it from strong; with no hit, near misses are counted ("no hit at >= 0.80; 2 possible
+    matches below").
+
+    Exit status: 0 no hit, 1 at least one hit, 2 bad input (an unknown --list or country code included).
 
     Example: exportguard screen "Huawei Device Co Ltd" --country CN
     """
     screener = _screener(list_file)
     try:
-        hits = screener.screen(name, country, address=address, limit=limit, threshold=threshold, lists=lists)
+        screening = screener.screening(name, country, address=address, limit=limit, threshold=threshold, lists=lists)
     except ScreeningInputError as exc:
         errors.print(f"[red]Invalid input:[/red] {exc}")
         raise typer.Exit(2) from exc
+    hits = screening.hits
     dated = freshness(screener.snapshot)
     if output is OutputFormat.json:
-        document = {"query": name, "country": country, "list_version": screener.list_version,
-                    "lists": dated.to_dict(), "hits": [hit.to_dict() for hit in hits]}
+        document = {"country": country, "list_version": screener.list_version, "lists": dated.to_dict(),
+                    **screening.to_dict(), "hits": [hit.to_dict() for hit in hits]}
         print(json.dumps(document, indent=2))
     elif output is OutputFormat.csv:
         _write_csv(sys.stdout, [_row(0, name, country, hit, dated) for hit in hits])
     else:
-        _print_table(name, hits, screener.list_version)
+        _print_table(screening, screener.list_version)
     _warn_stale(dated)
     raise typer.Exit(1 if hits else 0)
 
@@ -119,17 +133,22 @@ def _warn_stale(dated: Freshness) -> None:
         errors.print(f"[yellow]stale lists[/yellow] (as of): {ages}; `exportguard lists status`, `lists fetch`")
 
 
-def _print_table(name: str, hits: list[Hit], version: str) -> None:
-    if not hits:
-        console.print(f"No hit for [bold]{name}[/bold] on {version}.")
+def _print_table(screening: Screening, version: str) -> None:
+    if not screening.groups:
+        console.print(f"{screening.summary[0].upper()}{screening.summary[1:]} for [bold]{screening.query}[/bold] on {version}.")
+        for hit in screening.possible[:5]:
+            console.print(f"  possible match {hit.score:.2f}: {hit.party.list_code} {hit.party.name}")
         return
-    table = Table(title=f"{len(hits)} hit(s) for {name!r}", caption=f"list versions: {version}", show_lines=True)
+    table = Table(title=f"{screening.summary} for {screening.query!r}", caption=f"list versions: {version}",
+                  show_lines=True)
     for column in ("score", "list", "entry and matched name", "license requirement / review policy", "why"):
         table.add_column(column, overflow="fold")
-    for hit in hits:
-        entry = f"[bold]{hit.party.name}[/bold]\nmatched: {hit.matched_name}\n{hit.party.federal_register_notice}"
+    for group in screening.groups:
+        hit = group.best
+        entry = (f"[bold]{group.label}[/bold]\nmatched: {hit.matched_name}\n{hit.party.federal_register_notice}")
         license_text = f"{_shorten(hit.party.license_requirement)}\n[italic]{hit.party.license_policy}[/italic]"
-        table.add_row(f"{hit.score:.2f}\n{hit.band}", hit.party.list_code, entry, license_text, hit.explanation)
+        why = hit.explanation + "".join(f"\n[yellow]kept from strong:[/yellow] {reason}" for reason in hit.held_back)
+        table.add_row(f"{hit.score:.2f}\n{hit.band_label}", ", ".join(group.to_dict()["lists"]), entry, license_text, why)
     console.print(table)
 
 

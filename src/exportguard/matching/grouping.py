@@ -81,7 +81,8 @@ class HitGroup:
 
 
 def _row_name(hit: Hit) -> str:
-    return " ".join(normalize(hit.party.name).tokens)
+    """The entity a row names, bracketed qualifiers aside: the same for its rows at other addresses."""
+    return " ".join(sorted(normalize(_BRACKETED.sub(" ", hit.party.name)).tokens))
 
 
 def group_hits(hits: Sequence[Hit]) -> list[HitGroup]:

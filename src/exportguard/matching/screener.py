@@ -10,8 +10,8 @@ from pathlib import Path
 from exportguard.lists.countries import ISO_ALPHA2
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching import features
-from exportguard.matching.grouping import Screening, group_hits
 from exportguard.matching.alignment import Aligner, Alignment, compact_similarity, word_similarity_bound
+from exportguard.matching.grouping import Screening, group_hits
 from exportguard.matching.index import NameIndex, NameVariant
 from exportguard.matching.model import COMMON_WORD_CAP, DEFAULT_THRESHOLD, REVIEW_FLOOR, Feature, Hit
 from exportguard.matching.normalize import NormalizedName, code_fingerprint, normalize

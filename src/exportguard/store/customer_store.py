@@ -315,11 +315,13 @@ def _normal_form_of(record: CustomerRecord) -> tuple[NormalizedName, dict[str, A
     stored = record.normalized_name or {}
     if stored.get("fingerprint") == normalizer_fingerprint() and stored.get("original") == record.name:
         return NormalizedName(record.name, tuple(stored["tokens"]), tuple(stored["legal_forms"]),
-                              bool(stored["cross_script"]), tuple(stored["raw_tokens"])), None
+                              bool(stored["cross_script"]), tuple(stored["raw_tokens"]),
+                              tuple(stored.get("cleaned", ()))), None
     normalized = normalize(record.name)
     return normalized, {"fingerprint": normalizer_fingerprint(), "original": record.name,
                         "tokens": list(normalized.tokens), "legal_forms": list(normalized.legal_forms),
-                        "cross_script": normalized.cross_script, "raw_tokens": list(normalized.raw_tokens)}
+                        "cross_script": normalized.cross_script, "raw_tokens": list(normalized.raw_tokens),
+                        "cleaned": list(normalized.cleaned)}
 
 
 def _result(hit: ScreeningHitRecord) -> ScreeningResult:
@@ -423,6 +425,12 @@ def hit_queue(session: Session, status: str = "new", limit: int = 100, offset: i
     rows = list(session.execute(query))
     entries = listed_entries(session, {hit.entry_key for hit, _customer in rows})
     return [QueuedHit(hit, customer, entries.get(hit.entry_key)) for hit, customer in rows]
+
+
+def hit_count(session: Session, status: str = "new") -> int:
+    """How many hits are in one status: the M of "N of M" beside a page of the queue."""
+    query = select(func.count()).select_from(ScreeningHitRecord).where(ScreeningHitRecord.status == status)
+    return int(session.execute(query).scalar_one())
 
 
 #: Entry keys looked up per query, well under every database's limit of bound parameters.

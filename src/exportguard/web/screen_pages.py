@@ -52,9 +52,11 @@ def screen_page(request: Request, name: Name = "", country: Country = "",
         return render(request, "screen.html", user, **context)
     screener: Screener = request.app.state.lists.screener()
     try:
-        hits = _screen(screener, name, country)
+        screening = screener.screening(name, country.upper() or None, limit=SCREEN_LIMIT)
     except ScreeningInputError as error:
         return render(request, "screen.html", user, status=422, error=str(error), **context)
+    hits = screening.hits
+    labels = {group.best.party.key: group.label for group in screening.groups}
     with request.app.state.sessions() as db:
         decided = dispositions.current(db, dispositions.party_key(name, country), hits)
     request.app.state.audit_writer.append(user.name, "screen", f"party:{name[:200]}",
@@ -68,7 +70,8 @@ def screen_page(request: Request, name: Name = "", country: Country = "",
                   open_total=len(open_hits), shown_total=len(shown), page=page, pages=pages, query=query,
                   lists=sorted({h.party.list_code for h in open_hits}),
                   decided=[(h, decided[h.party.key]) for h in hits if h.party.key in decided],
-                  list_version=screener.list_version, dated=freshness(screener.snapshot).to_dict(), **context)
+                  list_version=screener.list_version, dated=freshness(screener.snapshot).to_dict(),
+                  summary=screening.summary, possible=screening.possible[:5], group_labels=labels, **context)
 
 
 @router.get("/screen/export.csv")

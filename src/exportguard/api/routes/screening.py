@@ -11,6 +11,7 @@ from exportguard.api.auth import Analyst, Lists, Writer
 from exportguard.api.errors import ApiError
 from exportguard.api.limits import MAX_BATCH, MAX_TEXT, PRINTABLE
 from exportguard.lists.freshness import freshness
+from exportguard.matching.model import DEFAULT_THRESHOLD
 from exportguard.matching.screener import Screener, ScreeningInputError
 
 router = APIRouter(tags=["screening"])
@@ -33,8 +34,8 @@ class ScreenOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     limit: Annotated[int, Field(ge=1, le=50)] = 10
-    threshold: Annotated[float, Field(ge=0.5, le=1.0)] = 0.80
-    lists: Annotated[list[ListCode] | None, Field(max_length=20)] = None
+    threshold: Annotated[float, Field(ge=0.5, le=1.0, description="lowest score reported as a hit")] = DEFAULT_THRESHOLD
+    lists: Annotated[list[ListCode] | None, Field(max_length=20, description="list codes, any case; unknown ones are refused")] = None
 
 
 class ScreenRequest(ScreenQuery, ScreenOptions):
@@ -71,14 +72,14 @@ def screen_batch(request: BatchRequest, caller: Analyst, writer: Writer, lists: 
 def _screen_one(screener: Screener, query: ScreenQuery, options: ScreenOptions,
                 dated: dict[str, Any]) -> dict[str, Any]:
     try:
-        hits = screener.screen(
+        screening = screener.screening(
             query.name, query.country, address=query.address, limit=options.limit,
-            threshold=options.threshold, lists=set(options.lists) if options.lists else None,
+            threshold=options.threshold, lists=options.lists,
         )
     except ScreeningInputError as error:
         raise ApiError(422, "invalid_screening_input", str(error)) from error
-    return {"query": query.name, "country": query.country, "list_version": screener.list_version,
-            "lists": dated, "hits": [hit.to_dict() for hit in hits]}
+    return {"country": query.country, "list_version": screener.list_version, "lists": dated,
+            **screening.to_dict(), "hits": [hit.to_dict() for hit in screening.hits]}
 
 
 def _audit_summary(result: dict[str, Any]) -> dict[str, Any]:

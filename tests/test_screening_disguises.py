@@ -1,0 +1,77 @@
+"""Issue 11: disguised and misspelt names are found, near misses are counted, filters are strict, hits are grouped."""
+
+from __future__ import annotations
+
+import pytest
+
+from exportguard.matching.model import STRONG_THRESHOLD
+from exportguard.matching.normalize import normalize
+from exportguard.matching.screener import Screener, ScreeningInputError
+from exportguard.rules.parties import ScreenerMatcher
+
+INVISIBLE = ["\u200b", "\u200d", "\ufeff", "\u2060", "\u00ad", "\u200e", "\u034f", "\x00"]
+
+
+@pytest.mark.parametrize("char", INVISIBLE, ids=[f"U+{ord(c):04X}" for c in INVISIBLE])
+def test_invisible_character_is_removed_and_reported(screener: Screener, char: str) -> None:
+    hits = screener.screen(f"Hua{char}wei Technologies Co., Ltd.")
+    assert hits and hits[0].party.name.upper().startswith("HUAWEI TECHNOLOGIES")
+    assert "red flag" in hits[0].explanation and f"U+{ord(char):04X}" in hits[0].explanation
+
+
+def test_look_alike_letters_in_a_latin_word_are_folded_but_cyrillic_words_are_transliterated() -> None:
+    assert normalize("Hu\u0430wei").tokens == ("huawei",) and normalize("Hu\u0430wei").cleaned
+    assert normalize("Москва").tokens == ("moskva",) and not normalize("Москва").cleaned
+
+
+@pytest.mark.parametrize(
+    ("query", "entry"),
+    [("Huawai Technolgies", "HUAWEI TECHNOLOGIES"), ("Hikvison", "HIKVISION"), ("Dahau", "DAHUA"),
+     ("China Academy of Electronics and Information Tehnology", "CHINA ACADEMY OF ELECTRONICS")],
+)  # fmt: skip
+def test_misspelt_listed_words_count_as_the_listed_words(screener: Screener, query: str, entry: str) -> None:
+    hits = screener.screen(query, limit=50)
+    assert any(entry in hit.party.name.upper() for hit in hits), [h.party.name for h in hits[:5]]
+
+
+def test_misspelt_name_is_a_review_hit_saying_what_kept_it_from_strong(screener: Screener) -> None:
+    hit = screener.screen("Huawai Technolgies")[0]
+    assert hit.score < STRONG_THRESHOLD and hit.band_label == "possible match: review"
+    assert any("'huawai' as 'huawei'" in reason for reason in hit.held_back)
+
+
+def test_one_ordinary_word_is_at_most_a_possible_match(screener: Screener) -> None:
+    assert screener.screen("Apex Trading LLC") == []
+    screening = screener.screening("Apex Trading LLC")
+    assert screening.possible and screening.summary.startswith("no hit at ≥ 0.80; ")
+    assert screener.screen("Vista")[0].band == "strong"
+
+
+def test_spacing_explanation_never_claims_an_equality_that_does_not_hold(screener: Screener) -> None:
+    for hit in screener.screen("Oak Logistics", threshold=0.5):
+        assert "spelled the same" not in hit.explanation
+
+
+def test_listed_entity_family_is_one_group_with_the_headquarters_first(screener: Screener) -> None:
+    screening = screener.screening("华为技术有限公司")
+    assert screening.total_groups == 1
+    group = screening.groups[0]
+    assert group.affiliates > 0 and "listed affiliates" in group.label
+    assert "Affiliated Entity" not in group.best.party.name
+    assert screening.summary.startswith("1 of 1 listed entities")
+
+
+@pytest.mark.parametrize("lists", [["el"], ["El"], ["EL"]])
+def test_list_codes_are_case_insensitive(screener: Screener, lists: list[str]) -> None:
+    assert {hit.party.list_code for hit in screener.screen("Hikvision", lists=lists)} == {"EL"}
+
+
+@pytest.mark.parametrize(("lists", "country"), [(["FOO"], None), (None, "XX"), (["EL", "bad"], None)])
+def test_unknown_list_or_country_is_an_error_naming_valid_values(screener: Screener, lists, country) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ScreeningInputError, match=r"valid|ISO 3166"):
+        screener.screen("Hikvision", country, lists=lists)
+
+
+def test_determination_party_with_a_zero_width_space_is_still_a_listed_party(screener: Screener) -> None:
+    hits = ScreenerMatcher(screener).hits("Hua\u200bwei Technologies Co., Ltd.", "CN", None)
+    assert hits and hits[0].band == "strong"
