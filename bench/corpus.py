@@ -71,7 +71,7 @@ WELL_KNOWN_COMPANIES = (
     "ABB Ltd",
 )
 _LEGAL_WORDS = re.compile(
-    r"\b(limited liability company|closed joint stock company|open joint stock company|joint stock company|"
+    r"\b(sdn\.? bhd\.?|limited liability company|closed joint stock company|open joint stock company|joint stock company|"
     r"co\.?,? ltd\.?|co\.?,?|ltd\.?|limited|llc|inc\.?|corp\.?|corporation|company|gmbh|jsc|ojsc|oao|ooo|plc)(?=\W|$)",
     re.I,
 )
@@ -264,15 +264,19 @@ def _legal_form_changed(party: Party, rng: random.Random) -> str | None:
 
 
 def _word_missing(party: Party, rng: random.Random) -> str | None:
+    """One word dropped from a name of 3+ words, never its most identifying one (the longest): a name left
+    without the word that tells it apart is another name."""
     words = _LEGAL_WORDS.sub(" ", party.name).split()
     if len(words) < 3:
         return None
-    del words[rng.randrange(1, len(words))]
+    kept = max(range(len(words)), key=lambda i: len(words[i]))
+    del words[rng.choice([i for i in range(len(words)) if i != kept])]
     return " ".join(words)
 
 
 DISGUISES = {
-    "one_deletion": lambda party, rng: _edited(party, rng, ("deletion",), 4),
+    # Single edits in words that keep 4+ letters (the matcher reads words of 4+ letters as misspellings).
+    "one_deletion": lambda party, rng: _edited(party, rng, ("deletion",), 5),
     "one_insertion": lambda party, rng: _edited(party, rng, ("insertion",), 4),
     "one_substitution": lambda party, rng: _edited(party, rng, ("substitution",), 4),
     "one_transposition": lambda party, rng: _edited(party, rng, ("transposition",), 4),

@@ -25,6 +25,7 @@ TOKEN_MATCH = 0.82
 #: Similarity of a word the lists never use with the listed word it misspells ("Huawai", "Hikvison"):
 #: the listed word, read with a doubt that keeps the hit from strong on its own.
 MISSPELT_WORD = 0.9
+SHORT_WORD_CHANGE = 0.78
 SHORT_WORD_PENALTY = 1.25
 COMPACT_LENGTH_SLACK = 2
 #: Words of MIN_FUZZY_LENGTH or more letters may differ in length by at most this and still match.
@@ -54,18 +55,21 @@ def token_similarity(a: str, b: str) -> float:
 
 @lru_cache(maxsize=1 << 16)
 def is_misspelling(a: str, b: str) -> bool:
-    """Words of 4-7 letters one edit apart, or of 8+ letters two apart (a swap of neighbours is one edit).
-
-    In words of 4 or 5 letters a changed letter is as often another name (Intel, Inter) as a typo, so
-    there only a dropped, added or swapped letter counts."""
+    """Words of 4-7 letters one edit apart, or of 8+ letters two apart (a swap of neighbours is one edit)."""
     shorter = min(len(a), len(b))
     if shorter < MIN_FUZZY_LENGTH:
         return False
     allowed = 1 if shorter <= 7 else 2
-    distance = OSA.distance(a, b, score_cutoff=allowed)
-    if distance > allowed:
-        return False
-    return not (shorter <= 5 and len(a) == len(b) and Levenshtein.distance(a, b) == distance)
+    return OSA.distance(a, b, score_cutoff=allowed) <= allowed
+
+
+@lru_cache(maxsize=1 << 16)
+def misspelt_word_similarity(a: str, b: str) -> float:
+    """How a word the lists never use compares with the listed word it misspells: MISSPELT_WORD, or, for a
+    changed letter in a word of 4 or 5 letters, which is as often another name (Intel, Inter) as a typo,
+    SHORT_WORD_CHANGE: a possible match below the default threshold on its own."""
+    changed = len(a) == len(b) and Levenshtein.distance(a, b) == OSA.distance(a, b)
+    return SHORT_WORD_CHANGE if changed and min(len(a), len(b)) <= 5 else MISSPELT_WORD
 
 
 def word_pair_similarity(token: str, token_raw: str, word: str, raw: str) -> float:
@@ -202,7 +206,7 @@ class Aligner:
             if token_raw != token or raw != word:
                 similarity = max(similarity, token_similarity(token_raw, raw))
             if 0 < similarity < MISSPELT_WORD and self._unlisted[position] and is_misspelling(token, word):
-                similarity = MISSPELT_WORD
+                similarity = max(similarity, misspelt_word_similarity(token, word))
             if similarity > 0:
                 links.append((position, similarity))
         return tuple(links)

@@ -194,7 +194,7 @@ class NameIndex:
         for token in set(query.tokens):
             weight = self.weight(token)
             if self._is_common(token):
-                common.append((token, weight))
+                common.append((self.spelling(token), weight))
                 continue
             found = self._matching_variants(token)
             for variant_id in found:
