@@ -7,6 +7,8 @@ data files named below); the perturbations are deterministic for a given seed.
 from __future__ import annotations
 
 import csv
+from collections import Counter
+from functools import lru_cache
 import json
 import random
 import re
@@ -264,14 +266,22 @@ def _legal_form_changed(party: Party, rng: random.Random) -> str | None:
 
 
 def _word_missing(party: Party, rng: random.Random) -> str | None:
-    """One word dropped from a name of 3+ words, never its most identifying one (the longest): a name left
-    without the word that tells it apart is another name."""
+    """One word dropped from a name of 3+ words, never its most identifying one (the rarest in the lists):
+    a name left without the word that tells it apart is another name."""
     words = _LEGAL_WORDS.sub(" ", party.name).split()
     if len(words) < 3:
         return None
-    kept = max(range(len(words)), key=lambda i: len(words[i]))
+    kept = min(range(len(words)), key=lambda i: (_list_frequency().get(words[i].strip(",.()").lower(), 0), -len(words[i])))
     del words[rng.choice([i for i in range(len(words)) if i != kept])]
     return " ".join(words)
+
+
+@lru_cache(maxsize=1)
+def _list_frequency() -> Counter[str]:
+    """How many list names use each word (lower case, as written)."""
+    return Counter(
+        word.strip(",.()").lower() for party in default_snapshot().parties for name in party.all_names for word in set(name.split())
+    )
 
 
 DISGUISES = {

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from rapidfuzz.distance import OSA, Indel, Levenshtein
 
+from exportguard.matching.dictionary import is_dictionary_word
 from exportguard.matching.index import MIN_FUZZY_LENGTH, NameIndex
 from exportguard.matching.normalize import NormalizedName
 from exportguard.matching.vocabulary import GENERIC_WORDS, PLACE_WORDS
@@ -36,13 +37,14 @@ _RESEMBLED_MEMO_SIZE = 1_000_000
 
 @lru_cache(maxsize=1 << 20)
 def token_similarity(a: str, b: str) -> float:
-    """1 for equal words; 1 - edits/length for a typo or two in a word of 4+ letters (more for short words); else 0."""
+    """1 for equal words; 1 - edits/length for a typo in a word of 4+ letters, two once either has 8+ letters
+    (more for short words); else 0."""
     if a == b:
         return 1.0
     shorter = min(len(a), len(b))
     if shorter < MIN_FUZZY_LENGTH or abs(len(a) - len(b)) > MAX_LENGTH_GAP:
         return 0.0
-    allowed = 1 if shorter <= 7 else 2 if shorter <= 11 else 3
+    allowed = 1 if max(len(a), len(b)) <= 7 else 2 if shorter <= 11 else 3
     distance = OSA.distance(a, b, score_cutoff=allowed)
     if distance > allowed:
         return 0.0
@@ -55,11 +57,11 @@ def token_similarity(a: str, b: str) -> float:
 
 @lru_cache(maxsize=1 << 16)
 def is_misspelling(a: str, b: str) -> bool:
-    """Words of 4-7 letters one edit apart, or of 8+ letters two apart (a swap of neighbours is one edit)."""
-    shorter = min(len(a), len(b))
-    if shorter < MIN_FUZZY_LENGTH:
+    """Words of 4-7 letters one edit apart, or two apart once either has 8+ letters (a swap of neighbours is
+    one edit)."""
+    if min(len(a), len(b)) < MIN_FUZZY_LENGTH:
         return False
-    allowed = 1 if shorter <= 7 else 2
+    allowed = 1 if max(len(a), len(b)) <= 7 else 2
     return OSA.distance(a, b, score_cutoff=allowed) <= allowed
 
 
@@ -162,8 +164,12 @@ class Aligner:
         self._of_length: dict[int, list[int]] = defaultdict(list)
         self._rewritten: list[int] = []
         self._by_length: dict[int, list[int]] = {}
-        # A query word the lists use is a name of its own (Micron is not Mikron); one they never use may be a typo.
-        self._unlisted = [not index.is_listed_word(token) for token in query.tokens]
+        # A query word the lists use is a name of its own (Micron is not Mikron), and so is an ordinary word
+        # (Visa is not Vista); any other word may be a typo.
+        self._unlisted = [
+            not index.is_listed_word(token) and not is_dictionary_word(raw)
+            for token, raw in zip(query.tokens, query.raw_tokens, strict=True)
+        ]
         for position, (token, raw) in enumerate(self._words):
             self._equal[token].append(position)
             if len(token) >= MIN_FUZZY_LENGTH:

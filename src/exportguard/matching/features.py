@@ -49,10 +49,10 @@ def distinctive_evidence(alignment: Alignment, variant: NameVariant) -> Feature 
     return Feature("generic_only", -1.0, "only generic or common words in common: capped below the hit threshold")
 
 
-def single_common_word(alignment: Alignment, query: NormalizedName) -> Feature | None:
+def single_common_word(alignment: Alignment) -> Feature | None:
     """A hit resting on one ordinary dictionary word ("Vista", "Apex", "Pioneer") is at most a possible match
-    to review (capped just below the default threshold), unless that word is the whole name."""
-    if alignment.query.distinctive_matches != 1 or len(query.tokens) == 1:
+    to review (capped just below the default threshold), unless that word is the whole of both names."""
+    if alignment.query.distinctive_matches != 1:
         return None
     if (alignment.query.all_matched and alignment.name.all_matched) or alignment.compact >= COMPACT_MATCH:
         return None

@@ -14,6 +14,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from exportguard.lists.model import Party
 from exportguard.matching.normalize import NormalizedName, normalize
 from exportguard.matching.vocabulary import GENERIC_WORDS
@@ -27,6 +30,8 @@ _AFFILIATE = re.compile(r"\.?\s*Affiliated Entity:\s*", re.IGNORECASE)
 _MAX_POSTING_SHARE = 0.02
 #: Words shorter than this are matched only exactly, in retrieval and in scoring.
 MIN_FUZZY_LENGTH = 4
+#: Words this long are also retrieved two edits away, when nothing is one edit away.
+TWO_EDIT_LENGTH = 8
 #: Customer files repeat their words, so neighbours are remembered; the memo is emptied when full.
 _SIMILAR_MEMO_SIZE = 200_000
 #: Weight of a word no list name contains: telling, but often a typo of a common word.
@@ -127,6 +132,7 @@ class NameIndex:
                 self._joined[joined].append(variant_id)
             self._compact[variant.normalized.compact].append(variant_id)
         self._by_deletion = _deletion_map(self._postings)
+        self._by_end: dict[tuple[str, int], list[str]] | None = None
         self._spellings: dict[str, str] = {}
         #: Whose vocabulary decides what a misspelt word stands for: the larger list's, for a part of it.
         self._vocabulary = statistics_of or self
@@ -288,7 +294,29 @@ class NameIndex:
             similar.update(self._by_deletion.get(shorter, ()))
             if shorter in self._postings:
                 similar.add(shorter)
+        if not similar and len(token) >= TWO_EDIT_LENGTH:
+            similar.update(self._two_edit_neighbours(token))
         return similar
+
+    def _two_edit_neighbours(self, token: str) -> list[str]:
+        """Listed words two edits from a long word the lists never use and no listed word is one edit from:
+        a scan of the listed words of about its length that begin or end with its letter (two typos that
+        change both ends of a long word are rare; only such words pay for the scan)."""
+        if self._by_end is None:
+            by_end: dict[tuple[str, int], list[str]] = defaultdict(list)
+            for word in self._postings:
+                if len(word) >= TWO_EDIT_LENGTH - 2:
+                    by_end[("^" + word[0], len(word))].append(word)
+                    by_end[(word[-1] + "$", len(word))].append(word)
+            self._by_end = dict(by_end)
+        nearby = {
+            word
+            for end in ("^" + token[0], token[-1] + "$")
+            for length in range(len(token) - 2, len(token) + 3)
+            for word in self._by_end.get((end, length), ())
+        }
+        found = process.extract(token, list(nearby), scorer=OSA.distance, score_cutoff=2, limit=None)
+        return [word for word, _distance, _position in found]
 
 
 def _joined_pairs(tokens: tuple[str, ...]) -> list[str]:

@@ -161,7 +161,7 @@ class Screener:
         similarity = features.name_similarity(alignment, query, variant)
         found = [
             features.distinctive_evidence(alignment, variant),
-            features.single_common_word(alignment, query),
+            features.single_common_word(alignment),
             features.misspelt_words(alignment),
             features.disguised_characters(query),
             features.matched_name_kind(variant),
