@@ -7,12 +7,12 @@ data files named below); the perturbations are deterministic for a given seed.
 from __future__ import annotations
 
 import csv
-from collections import Counter
-from functools import lru_cache
 import json
 import random
 import re
+from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils

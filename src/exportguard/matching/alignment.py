@@ -290,6 +290,13 @@ def word_similarity_bound(query: NormalizedName, variant_id: int, index: NameInd
     return matched / total if total else 0.0
 
 
+def every_word_resembles(query: NormalizedName, variant_id: int, index: NameIndex) -> bool:
+    """True when each query word resembles some word of the indexed name: only then can all be matched."""
+    return all(
+        _resembled(index, token, raw, variant_id) for token, raw in zip(query.tokens, query.raw_tokens, strict=True)
+    )
+
+
 def _resembled(index: NameIndex, token: str, raw: str, variant_id: int) -> tuple[int, ...]:
     key = (token, raw, variant_id)
     positions = index.resembled.get(key)

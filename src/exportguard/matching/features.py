@@ -10,7 +10,7 @@ from __future__ import annotations
 from exportguard.lists.model import Party
 from exportguard.matching.alignment import Alignment
 from exportguard.matching.dictionary import is_dictionary_word
-from exportguard.matching.index import PARENT, PRIMARY, NameVariant
+from exportguard.matching.index import MIN_FUZZY_LENGTH, PARENT, PRIMARY, NameVariant
 from exportguard.matching.model import COMMON_WORD_CAP, Feature
 from exportguard.matching.normalize import NormalizedName, fold
 from exportguard.matching.vocabulary import GENERIC_WORDS
@@ -49,9 +49,30 @@ def distinctive_evidence(alignment: Alignment, variant: NameVariant) -> Feature 
     return Feature("generic_only", -1.0, "only generic or common words in common: capped below the hit threshold")
 
 
+CONTAINED_SHARE = 0.4
+
+
+def contained_bonus(similarity: float) -> float:
+    """What :func:`contained_name` adds to a name similarity (grows with it, so bounds stay bounds)."""
+    return CONTAINED_SHARE * (1.0 - similarity)
+
+
+def contained_name(alignment: Alignment, query: NormalizedName) -> Feature | None:
+    """Every word of the screened name (two or more, one of them a distinctive word of 4+ letters) is in the listed
+    name: customers leave words out, so part of the gap to a full match is made up."""
+    if len(query.tokens) < 2 or not alignment.query.all_matched or alignment.name.all_matched:
+        return None
+    if not any(len(word) >= MIN_FUZZY_LENGTH for word in alignment.query.evidence):
+        return None
+    bonus = contained_bonus(alignment.word_similarity)
+    if bonus <= 0:
+        return None
+    return Feature("contained", bonus, "every word of the screened name is in the listed name (a word left out)")
+
+
 def single_common_word(alignment: Alignment) -> Feature | None:
     """A hit resting on one ordinary dictionary word ("Vista", "Apex", "Pioneer") is at most a possible match
-    to review (capped just below the default threshold), unless that word is the whole of both names."""
+    to review (capped below the strong threshold), unless that word is the whole of both names."""
     if alignment.query.distinctive_matches != 1:
         return None
     if (alignment.query.all_matched and alignment.name.all_matched) or alignment.compact >= COMPACT_MATCH:

@@ -14,8 +14,8 @@ STRONG_THRESHOLD = 0.92
 #: Scores from here up to the threshold asked for are near misses: never reported as "no hit", but
 #: counted as possible matches below the threshold (bench/screening_accuracy.py shows what they add).
 REVIEW_FLOOR = 0.70
-#: Where a hit resting on one ordinary dictionary word is capped: a possible match below the default threshold.
-COMMON_WORD_CAP = 0.79
+#: Where a hit resting on one ordinary dictionary word is capped: a possible match to review, never strong.
+COMMON_WORD_CAP = 0.91
 
 
 @dataclass(frozen=True)

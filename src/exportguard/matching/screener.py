@@ -10,7 +10,13 @@ from pathlib import Path
 from exportguard.lists.countries import ISO_ALPHA2
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching import features
-from exportguard.matching.alignment import Aligner, Alignment, compact_similarity, word_similarity_bound
+from exportguard.matching.alignment import (
+    Aligner,
+    Alignment,
+    compact_similarity,
+    every_word_resembles,
+    word_similarity_bound,
+)
 from exportguard.matching.grouping import Screening, group_hits
 from exportguard.matching.index import NameIndex, NameVariant
 from exportguard.matching.model import COMMON_WORD_CAP, DEFAULT_THRESHOLD, REVIEW_FLOOR, Feature, Hit
@@ -114,8 +120,10 @@ class Screener:
 
     def _bound(self, query: NormalizedName, variant_id: int) -> float:
         name = self.index.variants[variant_id].normalized
-        similarity = max(word_similarity_bound(query, variant_id, self.index), compact_similarity(query, name))
-        return similarity + MAX_BONUS
+        words = word_similarity_bound(query, variant_id, self.index)
+        if len(query.tokens) >= 2 and every_word_resembles(query, variant_id, self.index):
+            words += features.contained_bonus(words)
+        return max(words, compact_similarity(query, name)) + MAX_BONUS
 
     def _ranked(
         self,
@@ -162,6 +170,7 @@ class Screener:
         found = [
             features.distinctive_evidence(alignment, variant),
             features.single_common_word(alignment),
+            features.contained_name(alignment, query),
             features.misspelt_words(alignment),
             features.disguised_characters(query),
             features.matched_name_kind(variant),
@@ -192,7 +201,10 @@ def _name_fit(query: NormalizedName, hit: Hit) -> float:
 
 def _best_possible(alignment: Alignment) -> float:
     """An upper bound of the final score, so hopeless candidates skip feature building."""
-    return max(alignment.word_similarity, alignment.compact) + MAX_BONUS
+    words = alignment.word_similarity
+    if alignment.query.all_matched:
+        words += features.contained_bonus(words)
+    return max(words, alignment.compact) + MAX_BONUS
 
 
 #: Features that cap the score at a value rather than add to it.
