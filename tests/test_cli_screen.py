@@ -35,6 +35,25 @@ def test_screen_table_names_the_list_version() -> None:
     assert "csl@" in result.stdout and "Sugon" in result.stdout
 
 
+def test_screen_says_possible_matches_below_the_threshold() -> None:
+    result = runner.invoke(app, ["screen", "Huawai Technolgies", "--threshold", "0.95"])
+    assert result.exit_code == 0
+    assert "No hit at ≥ 0.95;" in result.stdout and "possible match" in result.stdout
+
+
+def test_screen_json_groups_a_parent_with_its_affiliates() -> None:
+    result = runner.invoke(app, ["screen", "华为技术有限公司", "--format", "json"])
+    data = json.loads(result.stdout)
+    assert data["groups_shown"] == data["groups_total"] == 1
+    assert "listed affiliates" in data["groups"][0]["label"]
+
+
+def test_screen_rejects_unknown_list_or_country_code_with_exit_two() -> None:
+    assert runner.invoke(app, ["screen", "Hikvision", "--list", "FOO"]).exit_code == 2
+    assert runner.invoke(app, ["screen", "Hikvision", "--country", "XX"]).exit_code == 2
+    assert runner.invoke(app, ["screen", "Hikvision", "--list", "el"]).exit_code == 1
+
+
 def test_screen_rejects_bad_country_with_exit_two() -> None:
     result = runner.invoke(app, ["screen", "Sugon", "--country", "China"])
     assert result.exit_code == 2

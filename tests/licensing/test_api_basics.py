@@ -40,6 +40,22 @@ def test_screen_finds_huawei_on_the_entity_list(api: Api) -> None:
     assert any(hit["list"] == "EL" and hit["band"] == "strong" for hit in body["hits"])
 
 
+def test_screen_groups_hits_and_undoes_a_zero_width_space(api: Api) -> None:
+    body = api.post("ann", "/screen", {"name": "Hua\u200bwei Technologies Co., Ltd."}).json()
+    assert body["summary"].startswith("1 of 1 listed entities") and body["groups"][0]["affiliates"] > 0
+    assert "red flag" in " ".join(f["explanation"] for f in body["hits"][0]["features"])
+
+
+@pytest.mark.parametrize(("lists", "status"), [(["el"], 200), (["Sdn", "EL"], 200), (["FOO"], 422)])
+def test_list_codes_are_case_insensitive_and_unknown_ones_refused(api: Api, lists: list[str], status: int) -> None:
+    response = api.post("ann", "/screen", {"name": "Hikvision", "lists": lists})
+    assert response.status_code == status
+    if status == 200:
+        assert response.json()["hits"]
+    else:
+        assert "valid: " in response.json()["message"] and "EL" in response.json()["message"]
+
+
 def test_batch_screens_in_order(api: Api) -> None:
     queries = [{"name": "Hikvision"}, {"name": "Acme Plumbing of Ohio"}]
     results = api.post("ann", "/screen/batch", {"queries": queries}).json()["results"]

@@ -206,6 +206,11 @@ def screen_file(
         raise typer.Exit(2)
     screener = _screener(list_file)
     dated = freshness(screener.snapshot)
+    try:
+        screener.checked_lists(lists)
+    except ScreeningInputError as exc:
+        errors.print(f"[red]Invalid input:[/red] {exc}")
+        raise typer.Exit(2) from exc
     hits: list[dict[str, object]] = []
     problems: list[dict[str, object]] = []
     with _progress() as progress:
