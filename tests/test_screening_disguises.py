@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+import exportguard
 from exportguard.matching.model import STRONG_THRESHOLD
 from exportguard.matching.normalize import normalize
 from exportguard.matching.screener import Screener, ScreeningInputError
@@ -75,7 +76,12 @@ def test_list_codes_are_case_insensitive(screener: Screener, lists: list[str]) -
 @pytest.mark.parametrize(("lists", "country"), [(["FOO"], None), (None, "XX"), (["EL", "bad"], None)])
 def test_unknown_list_or_country_is_an_error_naming_valid_values(screener: Screener, lists, country) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ScreeningInputError, match=r"valid|ISO 3166"):
-        screener.screen("Hikvision", country, lists=lists)
+        screener.screening("Hikvision", country, lists=lists)
+
+
+def test_library_refuses_an_unknown_list_code() -> None:
+    with pytest.raises(ScreeningInputError, match="valid: .*EL"):
+        exportguard.screen("Hikvision", lists=["FOO"])
 
 
 def test_determination_party_with_a_zero_width_space_is_still_a_listed_party(screener: Screener) -> None:

@@ -23,10 +23,13 @@ __version__ = "0.1.0"
 
 
 def screen(name: str, country: str | None = None, **options: Any) -> list[Hit]:
-    """Ranked hits for ``name`` on the bundled lists (see :meth:`Screener.screen` for options)."""
+    """Ranked hits for ``name`` on the bundled lists (see :meth:`Screener.screen` for options); an unknown
+    list code in ``lists`` is refused (ScreeningInputError naming the valid ones)."""
     from exportguard.matching.screener import default_screener
 
-    return default_screener().screen(name, country, **options)
+    screener = default_screener()
+    screener.checked_lists(options.get("lists"))
+    return screener.screen(name, country, **options)
 
 
 def determine(transaction: Transaction | dict[str, Any], as_of: date | str | None = None, **options: Any) -> Determination:

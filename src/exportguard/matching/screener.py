@@ -68,15 +68,16 @@ class Screener:
     ) -> list[Hit]:
         """Hits scoring at least ``threshold``, best first, at most one per list entry.
 
-        ``lists`` (list codes) and ``entries`` (entry keys) keep only hits on those; the candidates
+        ``lists`` (list codes, any case; see :meth:`checked_lists` for refusing unknown ones, as every
+        user-facing surface does) and ``entries`` (entry keys) keep only hits on those; the candidates
         are chosen first, as without them, so a kept hit scores the same either way. ``normalized``
         is the name already normalised (stored with a customer), saving that step.
         """
         query = normalized or normalize(_checked_name(name))
         candidates = self.index.candidates(query, MAX_CANDIDATES)
         country = _checked_country(country)
-        lists = self.checked_lists(lists)
-        return self._ranked(query, candidates, country, address, threshold, lists, entries)[:limit]
+        codes = frozenset(code.strip().upper() for code in lists) if lists else None
+        return self._ranked(query, candidates, country, address, threshold, codes, entries)[:limit]
 
     def screening(
         self,
