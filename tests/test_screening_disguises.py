@@ -80,7 +80,7 @@ def test_unknown_list_or_country_is_an_error_naming_valid_values(screener: Scree
 
 
 def test_library_refuses_an_unknown_list_code() -> None:
-    with pytest.raises(ScreeningInputError, match="valid: .*EL"):
+    with pytest.raises(ScreeningInputError, match=r"valid: .*EL"):
         exportguard.screen("Hikvision", lists=["FOO"])
 
 
