@@ -40,9 +40,11 @@ _LOOK_ALIKES = dict(
         strict=True,
     )
 )
-_LATIN_LETTER = re.compile("[A-Za-z]")
-_FOREIGN_LETTER = re.compile("[\u0370-\u03ff\u0400-\u052f]")
-_MIXED_SCRIPT_WORD = re.compile(r"[^\W\d_]*[\u0370-\u03ff\u0400-\u052f][^\W\d_]*")
+_LATIN_LETTER = re.compile("[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+_FOREIGN_LETTER = re.compile("[\u0370-\u03ff\u0400-\u052f\u1f00-\u1fff]")
+#: A run of Latin, Greek and Cyrillic letters (with their diacritics) holding a Greek or Cyrillic one.
+_ALPHABETIC = "A-Za-z\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f\u0370-\u03ff\u0400-\u052f\u1f00-\u1fff"
+_MIXED_SCRIPT_WORD = re.compile(f"[{_ALPHABETIC}]*[\u0370-\u03ff\u0400-\u052f\u1f00-\u1fff][{_ALPHABETIC}]*")
 #: Whitespace controls are spacing; every other control or format character is removed.
 _SPACING_CONTROLS = frozenset("\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85")
 #: Invisible characters outside the control and format categories: the combining grapheme joiner,
@@ -131,14 +133,15 @@ def undisguise(name: str) -> tuple[str, tuple[str, ...]]:
 
     def fold_look_alikes(match: re.Match[str]) -> str:
         word = match.group()
-        plain = "".join(_LOOK_ALIKES.get(char, char) for char in word)
-        if not _LATIN_LETTER.search(word) or _FOREIGN_LETTER.search(plain):
+        # Compared without diacritics, as matching compares ("áα" is a Latin and a Greek a).
+        base = "".join(char for char in unicodedata.normalize("NFKD", word) if not unicodedata.combining(char))
+        plain = "".join(_LOOK_ALIKES.get(char, char) for char in base)
+        if not _LATIN_LETTER.search(base) or _FOREIGN_LETTER.search(plain):
             return word
-        if plain != word:
-            folded.append(word)
+        folded.append(word)
         return plain
 
-    text = _MIXED_SCRIPT_WORD.sub(fold_look_alikes, text)
+    text = _MIXED_SCRIPT_WORD.sub(fold_look_alikes, unicodedata.normalize("NFKC", text))
     if folded:
         cleaned.append(f"look-alike Cyrillic or Greek letters read as Latin in {', '.join(map(repr, folded))}")
     return text, tuple(cleaned)
@@ -157,6 +160,8 @@ def fold(text: str) -> str:
         text = unicodedata.normalize("NFKC", text).casefold()
         text = "".join(_CYRILLIC.get(char, char) for char in text).replace("_", "")
         text = "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char))
+        # Accented Cyrillic letters ("ѐ") are Cyrillic once their accent is gone.
+        text = "".join(_CYRILLIC.get(char, char) for char in text)
     text = text.replace("&", " and ").replace("'", "").replace("’", "")
     return _PUNCTUATION.sub(" ", text)
 
