@@ -159,6 +159,8 @@ class NameIndex:
     def _likeliest_spelling(self, token: str) -> str:
         frequency = self._frequency
         own = frequency.get(token, 0)
+        if own and (len(token) < 7 or token in GENERIC_WORDS):
+            return token
         neighbours = [word for word in self.similar_tokens(token) if word != token]
         if not neighbours:
             return token

@@ -17,6 +17,7 @@ from exportguard.matching.alignment import (
     every_word_resembles,
     word_similarity_bound,
 )
+from exportguard.matching.dictionary import dictionary_words
 from exportguard.matching.grouping import Screening, group_hits
 from exportguard.matching.index import NameIndex, NameVariant
 from exportguard.matching.model import COMMON_WORD_CAP, DEFAULT_THRESHOLD, REVIEW_FLOOR, Feature, Hit
@@ -48,6 +49,7 @@ class Screener:
         self.snapshot = snapshot
         self.parties = snapshot.parties
         self.index = NameIndex(self.parties, native_names, statistics_of)
+        dictionary_words()  # loaded with the index, not by the first query that needs it
         self.list_codes = frozenset(party.list_code for party in self.parties)
 
     @property
