@@ -104,11 +104,15 @@ class NameIndex:
         statistics_of: NameIndex | None = None,
     ):
         self.variants: list[NameVariant] = []
+        #: The words of each party's whole primary name, by party index (for ranking equal scores).
+        self.primary_words: dict[int, frozenset[str]] = {}
         native_names = native_names or {}
         for index, party in enumerate(parties):
             spellings = name_variants(party) + [(native, NATIVE) for native in native_names.get(party.key, ())]
             for name, kind in spellings:
                 normalized = normalize(name)
+                if name == party.name:
+                    self.primary_words[index] = frozenset(normalized.tokens)
                 if normalized.tokens:
                     self.variants.append(NameVariant(index, name, kind, normalized))
         self._postings: dict[str, list[int]] = defaultdict(list)

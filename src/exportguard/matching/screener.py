@@ -154,7 +154,15 @@ class Screener:
             kept = best.get(variant.party_index)
             if hit.score >= threshold and (kept is None or hit.score > kept.score):
                 best[variant.party_index] = hit
-        return sorted(best.values(), key=lambda hit: (-hit.score, -_name_fit(query, hit), hit.party.list_code, hit.party.name))
+        words = self.index.primary_words
+        return [
+            best[party]
+            for party in sorted(
+                best,
+                key=lambda party: (-best[party].score, -_name_fit(query, words.get(party, frozenset())),
+                                   best[party].party.list_code, best[party].party.name),
+            )
+        ]  # fmt: skip
 
     def screen_many(self, queries: Iterable[tuple[str, str | None]], **options: object) -> list[list[Hit]]:
         """Screen (name, country) pairs in order; same options as :meth:`screen`."""
@@ -194,10 +202,9 @@ class Screener:
         )
 
 
-def _name_fit(query: NormalizedName, hit: Hit) -> float:
+def _name_fit(query: NormalizedName, listed: frozenset[str]) -> float:
     """Among equal scores, the entry whose whole primary name is the query first: the headquarters row
     above the subsidiary "(Australia)" and above an affiliate clause naming it as parent."""
-    listed = set(normalize(hit.party.name).tokens)
     ours = set(query.tokens)
     return len(listed & ours) / len(listed | ours) if listed or ours else 0.0
 
