@@ -280,7 +280,7 @@ def _word_missing(party: Party, rng: random.Random) -> str | None:
 def _list_frequency() -> Counter[str]:
     """How many list names use each word (lower case, as written)."""
     return Counter(
-        word.strip(",.()").lower() for party in default_snapshot().parties for name in party.all_names for word in set(name.split())
+        word.strip(",.()").lower() for party in bundled_csl().parties for name in party.all_names for word in set(name.split())
     )
 
 
