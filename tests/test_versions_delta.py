@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exportguard.batch.delta import rescreen
@@ -49,6 +49,7 @@ def test_unchanged_entries_keep_their_content_hash(sdn_pair) -> None:  # type: i
     assert same and all(content_hash(party) == content_hash(new_by_key[party.key]) for party in same)
 
 
+@settings(deadline=None)  # the first example loads the bundled CSL
 @given(st.integers(min_value=0, max_value=200), st.floats(min_value=0.0, max_value=1.0))
 def test_shrink_guard_refuses_exactly_above_the_share(removed: int, max_drop: float) -> None:
     parties = tuple(party for party in bundled_csl().parties if party.list_code == "SDN")[:200]
