@@ -66,11 +66,11 @@ def test_screen_and_disposition_is_remembered(page: playwright.Page, console: Co
     entry = table.locator("tbody.hit", has=page.locator(".tag", has_text=re.compile("^EL$"))).first.get_attribute(
         "data-entry") or ""
     first = table.locator(f"tbody.hit[data-entry='{entry}']")  # stays on this hit once its row is replaced
-    playwright.expect(first.locator("summary")).to_contain_text("Huawei Technologies Co., Ltd. (Huawei)")
+    playwright.expect(first.locator("summary")).to_contain_text("Huawei Technologies Co., Ltd.")
     playwright.expect(first.locator(".score")).to_contain_text("strong")  # told by text, not colour alone
     assert "EL:" not in first.inner_text()  # the entry by name; its 40-character key only when expanded
     first.locator("summary").click()
-    playwright.expect(first.locator("mark")).to_have_text("Huawei Technologies Co., Ltd. (Huawei)")
+    playwright.expect(first.locator("mark")).to_have_text("Huawei Technologies Co., Ltd.")
     playwright.expect(first).to_contain_text("84 FR 2296")
     playwright.expect(first).to_contain_text("744.11 of the EAR")
     playwright.expect(first.locator(".features")).to_contain_text("country CN matches")
@@ -81,7 +81,7 @@ def test_screen_and_disposition_is_remembered(page: playwright.Page, console: Co
     first.get_by_label("False positive").check()
     first.get_by_label("Reason").fill("Our customer is a reseller in Shenzhen, not the listed Huawei entity")
     first.get_by_role("button", name="Record disposition").click()
-    playwright.expect(first).to_contain_text("False positive recorded for Huawei Technologies Co., Ltd. (Huawei)")
+    playwright.expect(first).to_contain_text("False positive recorded for Huawei Technologies Co., Ltd.")
     playwright.expect(page.locator("#disposition-status")).to_contain_text("False positive recorded")
     assert page.url == url  # recorded in place: no reload, the row did not move
     screen(page, "  huawei   technologies ", "cn")
@@ -119,7 +119,7 @@ def test_check_hikvision_on_2019_10_15(page: playwright.Page, console: Console, 
     playwright.expect(findings).to_contain_text("744.11(a)")
     playwright.expect(findings).to_contain_text("in force from 2019-10-09")
     playwright.expect(findings).to_contain_text("CASE BY CASE")
-    playwright.expect(findings).to_contain_text("84 FR 54002")
+    playwright.expect(findings).to_contain_text("84 FR 54004")  # the page the Entity List itself cites
     page.screenshot(path=str(tmp_path / "check.png"), full_page=True)
 
 
