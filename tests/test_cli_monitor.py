@@ -125,3 +125,16 @@ def test_added_and_renamed_customers_are_screened_without_a_list_change(database
     flagged = {row["customer"] for row in _json(["hits", "--format", "json"])}  # type: ignore[union-attr]
     assert flagged == {"K-1", "K-2"}
     assert _json(["rescreen", "--format", "json", "--processes", "1"])["new"] == 0  # nothing changed since
+
+
+def test_rescreen_and_hits_say_how_old_the_lists_in_force_are(database: Path, fixtures: Path) -> None:
+    excerpt = fixtures / "bis_entity_list_excerpt.json"
+    _json(["lists", "update", str(excerpt), "--format", "el", "--as-of", "2019-11-04", "--output", "json", *FORCE])
+    customers = database / "customers.csv"
+    customers.write_text("id,name,country\nK-1,Fazal Rahim Farid,AF\n", encoding="utf-8")
+    _json(["customers", "import", str(customers), "--format", "json"])
+    for args in (["rescreen", "--processes", "1"], ["hits"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        assert "lists as of" in result.stderr
+        assert "stale lists" in result.stderr and "EL 2019-11-04" in result.stderr

@@ -104,6 +104,11 @@ def test_bulk_disposition_is_counted_leaves_exact_matches_out_and_needs_confirma
     assert decided.count(">Undo</button>") == count
 
 
+def test_the_queue_dates_the_lists_its_batch_was_screened_on(client: TestClient, batch: str) -> None:
+    page = client.get(batch).text
+    assert 'class="freshness card"' in page and "Lists as of" in page
+
+
 def test_exact_matches_are_decided_in_bulk_only_when_included(client: TestClient, reviewer: str, batch: str) -> None:
     rows = selectable(client.get(f"{batch}?country=PK").text)
     form = {"csrf": reviewer, "decision": "true_match", "reason": "same name and address", "selected": rows,

@@ -412,6 +412,17 @@ def hits_command(
                       q.hit.entry_key.split(":", 1)[0], q.hit.matched_name, address or ", ".join(countries),
                       str(round(q.hit.score, 3)))
     _emit(rows, output, table)
+    _print_list_dates(database_url)
+
+
+def _print_list_dates(database_url: str | None) -> None:
+    """The as-of dates of the lists in force on stderr, with a warning for stale ones, as `screen` does."""
+    from exportguard.cli.screen import warn_stale
+    from exportguard.lists.freshness import freshness
+    from exportguard.store.customer_store import combined, in_force
+
+    with _sessions(database_url)() as session:
+        warn_stale(freshness(combined(session, in_force(session))))
 
 
 def _rescreen(sessions: sessionmaker[Session], actor: str, processes: int, full: bool, quiet: bool,
@@ -456,3 +467,4 @@ def rescreen_command(
     table = Table("version", "mode", "customers", "new hits", "retired", "changed entry", caption=caption)
     table.add_row(*(str(counts[key]) for key in ("version", "mode", "customers", "new", "retired", "changed")))
     _emit(counts, output, table)
+    _print_list_dates(database_url)

@@ -120,11 +120,11 @@ def screen(
         _write_csv(sys.stdout, [_row(0, name, country, hit, dated) for hit in hits])
     else:
         _print_table(screening, screener.list_version)
-    _warn_stale(dated)
+    warn_stale(dated)
     raise typer.Exit(1 if hits else 0)
 
 
-def _warn_stale(dated: Freshness) -> None:
+def warn_stale(dated: Freshness) -> None:
     """The lists' dates on stderr, so every surface says how old the answer's lists are."""
     errors.print(f"[dim]{dated.summary()}[/dim]")
     stale = [d for d in dated.lists if d.to_dict(dated.today, dated.max_age_days)["stale"]]
@@ -228,7 +228,7 @@ def screen_file(
     _write_hits(output_file, hits)
     _write_rejected(rejected_file, problems, columns)
     _summarise(len(rows), hits, problems, output_file, rejected_file)
-    _warn_stale(dated)
+    warn_stale(dated)
 
 
 def _check_writable(path: Path) -> None:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Upload
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
+from exportguard.lists.freshness import freshness
 from exportguard.store import console_batches
 from exportguard.store.writes import write_transaction
 from exportguard.web import dispositions, exports, session
@@ -109,6 +110,7 @@ def queue(request: Request, job_id: str, min_score: Annotated[float, Query(ge=0,
     lists = sorted({h.list_code for hits in job.hits.values() for h in hits})
     query = {**filters, "view": view, "sort": sort}
     return render(request, "batch_queue.html", user, job=job, finished=True, filters=filters, lists=lists,
+                  dated=_dates_if_still_in_force(request, job),
                   rows=shown[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], total=len(shown), page=page, pages=pages,
                   view=view, sort=sort, sorts=SORTS, query=query, back=urlencode(query),
                   open_count=sum(r.decided is None for r in every), decided_count=sum(r.decided is not None for r in every),
@@ -173,6 +175,12 @@ def undo_disposition(request: Request, job_id: str, csrf: Short, hit: Annotated[
     except LookupError as error:
         raise HTTPException(409, str(error)) from error
     return RedirectResponse(_back(job, back), 303)
+
+
+def _dates_if_still_in_force(request: Request, job: Job) -> dict[str, Any] | None:
+    """The as-of dates of the lists the batch was screened on, known while those lists are still in force."""
+    screener = request.app.state.lists.screener()
+    return freshness(screener.snapshot).to_dict() if screener.list_version == job.list_version else None
 
 
 def _back(job: Job, back: str) -> str:
