@@ -63,15 +63,21 @@ def _document(text: str, file: str) -> dict[str, Any]:
     return document
 
 
-def _party(entity: object, number: int, file: str) -> Party:
+def entity_name(entity: object, number: int, file: str, required: tuple[str, ...]) -> str:
+    """The entry's name with its white space folded, once the entry is an object holding every required field."""
     if not isinstance(entity, dict):
         raise ListFormatError(file, "entry is not a JSON object", row=number)
-    for field in REQUIRED_FIELDS:
+    for field in required:
         if field not in entity:
             raise ListFormatError(file, "entry lacks a required field", row=number, field=field)
     name = " ".join(str(entity["name"] or "").split())
     if not name:
         raise ListFormatError(file, "entry has no name", row=number, field="name")
+    return name
+
+
+def _party(entity: Any, number: int, file: str) -> Party:
+    name = entity_name(entity, number, file, REQUIRED_FIELDS)
     notice = " ".join(str(entity["federal_register"] or "").split())
     country = str(entity["country"] or "")
     code = iso2(country)

@@ -18,7 +18,7 @@ from typing import Any
 
 from exportguard.lists.countries import iso2
 from exportguard.lists.csvsource import decode, read_bytes, sha256
-from exportguard.lists.ecfr_entity_list import numbered_duplicates, stable_id
+from exportguard.lists.ecfr_entity_list import entity_name, numbered_duplicates, stable_id
 from exportguard.lists.errors import ListFormatError
 from exportguard.lists.model import FRCitation, ListSnapshot, ListVersion, Party
 
@@ -93,15 +93,8 @@ def _kind(document: dict[str, Any], file: str) -> NsfregList:
     return kind
 
 
-def _party(entity: object, number: int, file: str, kind: NsfregList) -> Party:
-    if not isinstance(entity, dict):
-        raise ListFormatError(file, "entry is not a JSON object", row=number)
-    for field in REQUIRED_FIELDS:
-        if field not in entity:
-            raise ListFormatError(file, "entry lacks a required field", row=number, field=field)
-    name = " ".join(str(entity["name"] or "").split())
-    if not name:
-        raise ListFormatError(file, "entry has no name", row=number, field="name")
+def _party(entity: Any, number: int, file: str, kind: NsfregList) -> Party:
+    name = entity_name(entity, number, file, REQUIRED_FIELDS)
     notice = " ".join(str(entity["federal_register"] or "").split())
     country = str(entity["country"] or "")
     code = iso2(country)
