@@ -6,4 +6,4 @@ python -m pip install -q --upgrade pip
 python -m pip install -q -e '.[test,spark]'
 ruff check src tests bench
 mypy
-python -m pytest -q "$@"
+python -m pytest -q --durations=15 "$@"
