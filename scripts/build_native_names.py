@@ -1,7 +1,10 @@
 """Rebuild src/exportguard/data/native_names.csv from the casslab restricted-parties file.
 
-Usage: python scripts/build_native_names.py \
-    ../shared/data/multilist_native_names/restricted_parties_casslab_2026-08-18.json.gz
+Usage: python scripts/build_native_names.py restricted_parties.json.gz
+
+where the file is `public/data/restricted_parties.json` of casslab-kaist/restricted-parties-db at
+30bb29e1812e89824bf5dc73f422ea3e5580416d (ingested 2026-08-18), gzipped; see
+src/exportguard/data/PROVENANCE.md.
 
 Keeps records of U.S. lists whose native name has Chinese characters, with the English name
 they were published under, so the bundled screener can match Chinese-script queries.
