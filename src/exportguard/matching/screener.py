@@ -78,8 +78,7 @@ class Screener:
         query = normalized or normalize(_checked_name(name))
         candidates = self.index.candidates(query, MAX_CANDIDATES)
         country = _checked_country(country)
-        codes = frozenset(code.strip().upper() for code in lists) if lists else None
-        return self._ranked(query, candidates, country, address, threshold, codes, entries)[:limit]
+        return self._ranked(query, candidates, country, address, threshold, _upper_codes(lists), entries)[:limit]
 
     def screening(
         self,
@@ -103,9 +102,9 @@ class Screener:
 
     def checked_lists(self, lists: Collection[str] | None) -> frozenset[str] | None:
         """List codes in upper case; an unknown one is an error naming the lists this snapshot holds."""
-        if not lists:
+        codes = _upper_codes(lists)
+        if codes is None:
             return None
-        codes = frozenset(code.strip().upper() for code in lists)
         unknown = sorted(codes - self.list_codes)
         if unknown:
             raise ScreeningInputError(
@@ -271,3 +270,8 @@ def default_screener() -> Screener:
 
     snapshot = default_snapshot()
     return Screener(snapshot, native_names_for(snapshot))
+
+
+def _upper_codes(lists: Collection[str] | None) -> frozenset[str] | None:
+    """List codes as the lists name them (upper case), or None for every list."""
+    return frozenset(code.strip().upper() for code in lists) if lists else None
