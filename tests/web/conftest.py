@@ -1,4 +1,5 @@
-"""A live console for browser tests: uvicorn on a free local port over a migrated temporary SQLite database,
+"""Console fixtures. Over HTTP in process: a migrated SQLite database with the four users, one per test
+module, and a client of the app on it. In a browser: uvicorn on a free local port over such a database,
 and one headless Chromium, both shared by every browser test of the session."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import httpx
 import pytest
 import uvicorn
 from console_support import CHROMIUM, CHROMIUM_ARGS, Console, free_port, users
+from fastapi.testclient import TestClient
 
 from exportguard.api.app import create_app
 from exportguard.store.migrate import upgrade
@@ -46,3 +48,17 @@ def browser() -> Iterator[object]:
         launched = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, str]]:
+    """A migrated SQLite database of the test module and the users' API keys by role."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('console-http') / 'console.db'}"
+    upgrade(url)
+    return url, users(url)
+
+
+@pytest.fixture
+def client(database: tuple[str, dict[str, str]]) -> Iterator[TestClient]:
+    with TestClient(create_app(database[0])) as test_client:
+        yield test_client

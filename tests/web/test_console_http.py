@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 
 import pytest
-from console_support import users
 from fastapi.testclient import TestClient
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exportguard.api.app import create_app
 from exportguard.matching.screener import default_screener
 from exportguard.store.base import make_engine, session_factory
-from exportguard.store.migrate import upgrade
 from exportguard.store.users import deactivate_user
 from exportguard.web import dispositions, session
 from exportguard.web.batch_jobs import Customer, Job
@@ -25,19 +21,6 @@ from exportguard.web.templating import highlight_match
 from exportguard.web.timeline import tgl_timeline
 
 HUAWEI = {"name": "Huawei Technologies", "country": "CN"}
-
-
-@pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, str]]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('http') / 'console.db'}"
-    upgrade(url)
-    return url, users(url)
-
-
-@pytest.fixture
-def client(database: tuple[str, dict[str, str]]) -> Iterator[TestClient]:
-    with TestClient(create_app(database[0])) as test_client:
-        yield test_client
 
 
 def sign_in(client: TestClient, keys: dict[str, str], role: str) -> str:

@@ -33,13 +33,6 @@ CUSTOMERS = Path(__file__).parents[2] / "examples" / "customers.csv"
 
 
 @pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, str]]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('workflows') / 'console.db'}"
-    upgrade(url)
-    return url, users(url)
-
-
-@pytest.fixture(scope="module")
 def client(database: tuple[str, dict[str, str]]) -> Iterator[TestClient]:
     with TestClient(create_app(database[0])) as test_client:
         yield test_client

@@ -3,27 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
-from console_support import users
 from fastapi.testclient import TestClient
-
-from exportguard.api.app import create_app
-from exportguard.store.migrate import upgrade
-
-
-@pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict[str, str]]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('tariffs') / 'tariffs.db'}"
-    upgrade(url)
-    return url, users(url)
-
-
-@pytest.fixture
-def client(database: tuple[str, dict[str, str]]) -> Iterator[TestClient]:
-    with TestClient(create_app(database[0])) as test_client:
-        yield test_client
 
 
 def test_api_answers_with_list_heading_rate_notice_and_duty(client: TestClient, database: tuple) -> None:
