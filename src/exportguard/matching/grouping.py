@@ -82,7 +82,13 @@ class HitGroup:
 
 def _row_name(hit: Hit) -> str:
     """The entity a row names, bracketed qualifiers aside: the same for its rows at other addresses."""
-    return " ".join(sorted(normalize(_BRACKETED.sub(" ", hit.party.name)).tokens))
+    return _words_outside_brackets(hit.party.name)
+
+
+@lru_cache(maxsize=100_000)
+def _words_outside_brackets(name: str) -> str:
+    # Cached like entity_family: a group's label and counts ask for every row's name several times.
+    return " ".join(sorted(normalize(_BRACKETED.sub(" ", name)).tokens))
 
 
 def group_hits(hits: Sequence[Hit]) -> list[HitGroup]:
