@@ -267,13 +267,32 @@ def _legal_form_changed(party: Party, rng: random.Random) -> str | None:
 
 def _word_missing(party: Party, rng: random.Random) -> str | None:
     """One word dropped from a name of 3+ words, never its most identifying one (the rarest in the lists):
-    a name left without the word that tells it apart is another name."""
+    a name left without the word that tells it apart is another name. Legal forms and punctuation are not
+    words of the name: neither is dropped nor kept as the identifying word."""
     words = _LEGAL_WORDS.sub(" ", party.name).split()
-    if len(words) < 3:
+    named = [i for i, word in enumerate(words) if _is_name_word(word, words[i + 1] if i + 1 < len(words) else "")]
+    if len(named) < 3:
         return None
-    kept = min(range(len(words)), key=lambda i: (_list_frequency().get(words[i].strip(",.()").lower(), 0), -len(words[i])))
-    del words[rng.choice([i for i in range(len(words)) if i != kept])]
+    kept = min(named, key=lambda i: (_list_frequency().get(words[i].strip(",.()").lower(), 0), -len(words[i])))
+    del words[rng.choice([i for i in named if i != kept])]
     return " ".join(words)
+
+
+#: Legal forms the lists write that _LEGAL_WORDS leaves in a name (Singaporean, Belgian, Bulgarian, Italian,
+#: Latin American, Swiss/German, Malaysian, Emirati, Russian, Ukrainian), compared without dots; "private" is
+#: what is left of "Private Joint Stock Company".
+_OTHER_LEGAL_FORMS = frozenset(
+    "pte pvt pty sprl eood ood srl sa ag ltda bhd sdn fze fzco fzc fzllc spa bv nv kft doo sro cv sas sarl ab as oy "
+    "pao zao ao tov pjsc cjsc private".split()
+)
+
+
+def _is_name_word(word: str, following: str) -> bool:
+    """A word of the name: it has a letter and is not (part of) a legal form ("S.A. de C.V.")."""
+    letters = re.sub(r"[^\w]", "", word).lower()
+    if letters == "de" and re.sub(r"[^\w]", "", following).lower() == "cv":
+        return False
+    return any(char.isalpha() for char in letters) and letters not in _OTHER_LEGAL_FORMS
 
 
 @lru_cache(maxsize=1)

@@ -6,9 +6,11 @@ import csv
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from exportguard.cli.app import load_commands
+from exportguard.matching.model import DEFAULT_THRESHOLD
 
 runner = CliRunner()
 app = load_commands()
@@ -39,6 +41,23 @@ def test_screen_says_possible_matches_below_the_threshold() -> None:
     result = runner.invoke(app, ["screen", "Huawai Technolgies", "--threshold", "0.95"])
     assert result.exit_code == 0
     assert "No hit at ≥ 0.95;" in result.stdout and "possible match" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("query", "entity"),
+    [("Huawai Technolgies", "HUAWEI TECHNOLOGIES"),
+     ("Zhejiang Dahau Technology", "DAHUA TECHNOLOGY"),
+     ("Hikvison Digtal Tecnology", "HIKVISION DIGITAL TECHNOLOGY"),
+     ("Huawei Trainng", "HUAWEI TRAINING"),
+     ("China Academy of Electronics and Information Tehnology", "CHINA ACADEMY OF ELECTRONICS AND INFORMATION"),
+     ("Hikvision USA Inc", "HIKVISION")],
+)  # fmt: skip
+def test_issue_11_misspelt_and_disguised_names_are_hits_at_the_default_threshold(query: str, entity: str) -> None:
+    result = runner.invoke(app, ["screen", query, "--format", "json"])
+    assert result.exit_code == 1, result.stdout
+    data = json.loads(result.stdout)
+    assert data["threshold"] == DEFAULT_THRESHOLD
+    assert any(entity in group["label"].upper() for group in data["groups"]), [g["label"] for g in data["groups"]]
 
 
 def test_screen_json_groups_an_entitys_rows() -> None:

@@ -115,6 +115,8 @@ class SideAlignment:
     evidence: tuple[str, ...] = ()
     #: (word, the other side's word it misspells) pairs.
     misspelt: tuple[tuple[str, str], ...] = ()
+    #: The words with no partner on the other side.
+    strays: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -211,11 +213,21 @@ class Aligner:
             similarity = token_similarity(token, word)
             if token_raw != token or raw != word:
                 similarity = max(similarity, token_similarity(token_raw, raw))
-            if 0 < similarity < MISSPELT_WORD and self._unlisted[position] and is_misspelling(token, word):
-                similarity = max(similarity, misspelt_word_similarity(token, word))
+            if 0 < similarity < MISSPELT_WORD and self._unlisted[position]:
+                similarity = max(similarity, self._as_misspelling(token, token_raw, word, raw))
             if similarity > 0:
                 links.append((position, similarity))
         return tuple(links)
+
+    @staticmethod
+    def _as_misspelling(token: str, token_raw: str, word: str, raw: str) -> float:
+        """The similarity of a word the lists never use with the listed word it misspells, as normalised or as
+        written ("Sihping" misspells "Shipping", which normalises to "ship")."""
+        if is_misspelling(token, word):
+            return misspelt_word_similarity(token, word)
+        if raw != word and is_misspelling(token_raw, raw):
+            return misspelt_word_similarity(token_raw, raw)
+        return 0.0
 
     def _worth_comparing(self, word: str, raw: str) -> Sequence[int]:
         if raw != word:
@@ -238,7 +250,7 @@ def _side(tokens: tuple[str, ...], partners: list[Partner], index: NameIndex) ->
     matched = total = 0.0
     evidence: list[str] = []
     misspelt: list[tuple[str, str]] = []
-    all_matched = True
+    strays: list[str] = []
     has_distinctive = False
     known = index.word_facts
     for token, (similarity, partner) in zip(tokens, partners, strict=True):
@@ -256,9 +268,11 @@ def _side(tokens: tuple[str, ...], partners: list[Partner], index: NameIndex) ->
             if partner_facts.distinctive:
                 evidence.append(partner)
         else:
-            all_matched = False
+            strays.append(token)
         has_distinctive = has_distinctive or facts.distinctive
-    return SideAlignment(matched, total, len(evidence), all_matched, has_distinctive, tuple(evidence), tuple(misspelt))
+    return SideAlignment(
+        matched, total, len(evidence), not strays, has_distinctive, tuple(evidence), tuple(misspelt), tuple(strays)
+    )
 
 
 def word_similarity_bound(query: NormalizedName, variant_id: int, index: NameIndex) -> float:

@@ -1,7 +1,8 @@
 """Ordinary English words: a listed name resting on one of them alone ("Vista", "Apex") is weak evidence.
 
-The word list is Webster's Second International Dictionary (1934, public domain), as shipped by the
-``english-words`` package; it is loaded once per process.
+The word lists are Webster's Second International Dictionary (1934) and the GNU Collaborative International
+Dictionary of English (GCIDE, from Webster's 1913 and WordNet), both as shipped by the ``english-words`` package;
+each misses common words the other has ("cooperation" is only in GCIDE). Loaded once per process.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ def dictionary_words() -> frozenset[str]:
     """Lower-case alphabetic English dictionary words."""
     from english_words import get_english_words_set
 
-    return frozenset(get_english_words_set(["web2"], lower=True, alpha=True))
+    return frozenset(get_english_words_set(["web2", "gcide"], lower=True, alpha=True))
 
 
 def is_dictionary_word(word: str) -> bool:

@@ -11,12 +11,16 @@ from exportguard.lists.model import Party
 from exportguard.matching.alignment import Alignment
 from exportguard.matching.dictionary import is_dictionary_word
 from exportguard.matching.index import MIN_FUZZY_LENGTH, PARENT, PRIMARY, NameVariant
-from exportguard.matching.model import COMMON_WORD_CAP, Feature
+from exportguard.matching.model import COMMON_WORD_ALONE_CAP, COMMON_WORD_CAP, Feature
 from exportguard.matching.normalize import NormalizedName, fold
-from exportguard.matching.vocabulary import GENERIC_WORDS
+from exportguard.matching.vocabulary import GENERIC_WORDS, PLACE_WORDS
 
 COMPACT_MATCH = 0.9
 GENERIC_ONLY_CAP = 0.5
+#: The list's entity type of a person (OFAC's SDN "Individual").
+INDIVIDUAL = "Individual"
+INDIVIDUAL_PENALTY = -0.10
+ADDRESS_AGREEMENT = 0.03
 
 
 def name_similarity(alignment: Alignment, query: NormalizedName, variant: NameVariant) -> Feature:
@@ -37,16 +41,31 @@ def name_similarity(alignment: Alignment, query: NormalizedName, variant: NameVa
     )
 
 
-def distinctive_evidence(alignment: Alignment, variant: NameVariant) -> Feature | None:
+def distinctive_evidence(alignment: Alignment, query: NormalizedName, variant: NameVariant) -> Feature | None:
     """Generic words alone ("CORP", "TECHNOLOGY", "COMPANY") never make a hit: a distinctive word must agree,
-    unless the listed name is itself only generic words and every one of them matches."""
+    unless the listed name is itself only generic words and every one of them matches, or all but one of them
+    and three or more do."""
     if alignment.query.distinctive_matches:
         return None
     if alignment.compact >= COMPACT_MATCH and alignment.query.has_distinctive:
         return None
     if len(variant.normalized.tokens) >= 2 and alignment.query.all_matched and alignment.name.all_matched:
         return None
+    if _generic_combination_less_one(alignment, query, variant):
+        return None
     return Feature("generic_only", -1.0, "only generic or common words in common: capped below the hit threshold")
+
+
+#: Words of a listed name of only generic words a screened name must hold (and nothing else) when it
+#: leaves one out: their combination is what names the entry ("University of Electronic Science and China").
+GENERIC_COMBINATION_WORDS = 3
+
+
+def _generic_combination_less_one(alignment: Alignment, query: NormalizedName, variant: NameVariant) -> bool:
+    if alignment.name.has_distinctive or not alignment.query.all_matched:
+        return False
+    words = set(query.tokens)
+    return len(words) >= GENERIC_COMBINATION_WORDS and len(set(variant.normalized.tokens) - words) <= 1
 
 
 CONTAINED_SHARE = 0.4
@@ -70,21 +89,53 @@ def contained_name(alignment: Alignment, query: NormalizedName) -> Feature | Non
     return Feature("contained", bonus, "every word of the screened name is in the listed name (a word left out)")
 
 
-def single_common_word(alignment: Alignment) -> Feature | None:
+def single_common_word(alignment: Alignment, query: NormalizedName) -> Feature | None:
     """A hit resting on one ordinary dictionary word ("Vista", "Apex", "Pioneer") is at most a possible match
     to review (capped below the strong threshold), unless that word is the whole of both names."""
-    if alignment.query.distinctive_matches != 1:
-        return None
-    if (alignment.query.all_matched and alignment.name.all_matched) or alignment.compact >= COMPACT_MATCH:
-        return None
-    (word,) = alignment.query.evidence
-    if not is_dictionary_word(word):
+    word = _lone_common_word(alignment)
+    if word is None or _common_word_alone(alignment, query):
         return None
     return Feature(
         "common_word",
         COMMON_WORD_CAP,
         f"only the ordinary word '{word}' identifies the match: at most a possible match ({COMMON_WORD_CAP:.2f})",
     )
+
+
+def common_word_alone(alignment: Alignment, query: NormalizedName) -> Feature | None:
+    """One ordinary dictionary word agreeing, when it is all the screened name says ("Target Corp" against
+    "Target Transportation Ltd") or the screened name has a word the listed name lacks ("Liberty Global"
+    against "Liberty Shipping"), is a possible match below the default threshold, not a hit."""
+    word = _lone_common_word(alignment)
+    if word is None or not _common_word_alone(alignment, query):
+        return None
+    return Feature(
+        "common_word_alone",
+        COMMON_WORD_ALONE_CAP,
+        f"only the ordinary word '{word}' agrees and "
+        + (
+            "it is the screened name's only word"
+            if len(set(query.tokens)) == 1
+            else f"the screened name's {', '.join(repr(word) for word in alignment.query.strays)} the listed name lacks"
+        )
+        + f": a possible match below the threshold ({COMMON_WORD_ALONE_CAP:.2f})",
+    )
+
+
+def _lone_common_word(alignment: Alignment) -> str | None:
+    """The one ordinary word a match rests on, unless it is the whole of both names (or they are spelled alike)."""
+    if alignment.query.distinctive_matches != 1:
+        return None
+    if (alignment.query.all_matched and alignment.name.all_matched) or alignment.compact >= COMPACT_MATCH:
+        return None
+    (word,) = alignment.query.evidence
+    return word if is_dictionary_word(word) else None
+
+
+def _common_word_alone(alignment: Alignment, query: NormalizedName) -> bool:
+    """The word is the screened name's only word, or the screened name has a word of 4+ letters the listed name
+    lacks (shorter ones are initials and fragments, which say little)."""
+    return len(set(query.tokens)) == 1 or any(len(word) >= MIN_FUZZY_LENGTH for word in alignment.query.strays)
 
 
 def misspelt_words(alignment: Alignment) -> Feature | None:
@@ -131,6 +182,34 @@ def country_agreement(country: str | None, party: Party) -> Feature | None:
     return Feature("country", -0.10, f"country {country.upper()} differs from the listed address country ({listed})")
 
 
+def company_against_individual(query: NormalizedName, party: Party) -> Feature | None:
+    """A screened name with a legal form (Ltd, S.A., GmbH) names a company; an entry for an individual is another
+    kind of party, so the match counts for less."""
+    if not query.legal_forms or party.entity_type != INDIVIDUAL:
+        return None
+    forms = ", ".join(sorted(set(query.legal_forms)))
+    return Feature(
+        "entity_type",
+        INDIVIDUAL_PENALTY,
+        f"the screened name has a legal form ({forms}) but the entry is an individual",
+    )
+
+
+def place_in_address(alignment: Alignment, address: str | None, party: Party) -> Feature | None:
+    """A place word of the screened name that the listed name lacks ("Zhejiang" Dahua) but a listed address of the
+    entry holds agrees with the entry, as a matching address would (when no address is screened)."""
+    places = [word for word in alignment.query.strays if word in PLACE_WORDS]
+    if address or not places or not party.addresses:
+        return None
+    listed = {word for text in party.addresses for word in fold(text).split()}
+    found = [word for word in places if word in listed]
+    if not found:
+        return None
+    return Feature(
+        "address", ADDRESS_AGREEMENT, f"{', '.join(map(repr, found))} in the screened name is in a listed address"
+    )
+
+
 def address_agreement(address: str | None, party: Party) -> Feature | None:
     """Distinctive words of the screened address found in one of the entry's addresses."""
     if not address or not party.addresses:
@@ -139,7 +218,7 @@ def address_agreement(address: str | None, party: Party) -> Feature | None:
     best = max((len(ours & set(fold(listed).split())) for listed in party.addresses), default=0)
     if not ours or best / len(ours) < 0.5:
         return None
-    return Feature("address", 0.03, f"{best} of {len(ours)} address words match a listed address")
+    return Feature("address", ADDRESS_AGREEMENT, f"{best} of {len(ours)} address words match a listed address")
 
 
 def cross_script_reading(query: NormalizedName) -> Feature | None:

@@ -30,7 +30,8 @@ _AFFILIATE = re.compile(r"\.?\s*Affiliated Entity:\s*", re.IGNORECASE)
 _MAX_POSTING_SHARE = 0.02
 #: Words shorter than this are matched only exactly, in retrieval and in scoring.
 MIN_FUZZY_LENGTH = 4
-#: Words this long are also retrieved two edits away, when nothing is one edit away.
+#: Words this long (or two letters shorter, against listed words this long) are also retrieved two edits
+#: away, when nothing is one edit away.
 TWO_EDIT_LENGTH = 8
 #: Customer files repeat their words, so neighbours are remembered; the memo is emptied when full.
 _SIMILAR_MEMO_SIZE = 200_000
@@ -300,12 +301,13 @@ class NameIndex:
             similar.update(self._by_deletion.get(shorter, ()))
             if shorter in self._postings:
                 similar.add(shorter)
-        if not similar and len(token) >= TWO_EDIT_LENGTH:
+        if not similar and len(token) >= TWO_EDIT_LENGTH - 2:
             similar.update(self._two_edit_neighbours(token))
         return similar
 
     def _two_edit_neighbours(self, token: str) -> list[str]:
-        """Listed words two edits from a long word the lists never use and no listed word is one edit from:
+        """Listed words two edits from a word the lists never use and no listed word is one edit from, where
+        either has TWO_EDIT_LENGTH letters or more:
         a scan of the listed words of about its length that begin or end with its letter (two typos that
         change both ends of a long word are rare; only such words pay for the scan)."""
         if self._by_end is None:
@@ -315,10 +317,12 @@ class NameIndex:
                     by_end[("^" + word[0], len(word))].append(word)
                     by_end[(word[-1] + "$", len(word))].append(word)
             self._by_end = dict(by_end)
+        # Two edits are a misspelling only once either word has TWO_EDIT_LENGTH letters.
+        lengths = range(max(len(token) - 2, TWO_EDIT_LENGTH if len(token) < TWO_EDIT_LENGTH else 0), len(token) + 3)
         nearby = {
             word
             for end in ("^" + token[0], token[-1] + "$")
-            for length in range(len(token) - 2, len(token) + 3)
+            for length in lengths
             for word in self._by_end.get((end, length), ())
         }
         found = process.extract(token, list(nearby), scorer=OSA.distance, score_cutoff=2, limit=None)

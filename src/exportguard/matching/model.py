@@ -16,6 +16,9 @@ STRONG_THRESHOLD = 0.92
 REVIEW_FLOOR = 0.70
 #: Where a hit resting on one ordinary dictionary word is capped: a possible match to review, never strong.
 COMMON_WORD_CAP = 0.91
+#: Where it is capped when that word is all the screened name says, or the screened name has words the listed
+#: name lacks: a possible match below the default threshold, shown as such, never a hit by default.
+COMMON_WORD_ALONE_CAP = 0.78
 
 
 @dataclass(frozen=True)

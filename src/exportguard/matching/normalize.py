@@ -21,6 +21,7 @@ from pathlib import Path
 from rapidfuzz.distance import OSA
 
 from exportguard.matching.chinese import has_cjk, romanize
+from exportguard.matching.dictionary import is_dictionary_word
 from exportguard.matching.vocabulary import ABBREVIATIONS, LEGAL_FORMS
 
 _CYRILLIC = dict(
@@ -215,8 +216,9 @@ def _legal_form_at(words: list[str], position: int) -> tuple[int, str] | None:
 
 @lru_cache(maxsize=1 << 16)
 def _misspelt_legal_word(word: str) -> str | None:
-    """ "Corportion" or "Limted" is still a legal form: long legal words survive a typo or two."""
-    if len(word) < 7 or word in LEGAL_FORMS:
+    """ "Corportion" or "Limted" is still a legal form: long legal words survive a typo or two, but an ordinary
+    word is itself ("Cooperation" is not "Corporation")."""
+    if len(word) < 7 or word in LEGAL_FORMS or is_dictionary_word(word):
         return None
     for form in _LONG_LEGAL_WORDS:
         if abs(len(form) - len(word)) <= 2 and OSA.distance(word, form, score_cutoff=2) <= 2:

@@ -20,12 +20,20 @@ from exportguard.matching.alignment import (
 from exportguard.matching.dictionary import dictionary_words
 from exportguard.matching.grouping import Screening, group_hits
 from exportguard.matching.index import NameIndex, NameVariant
-from exportguard.matching.model import COMMON_WORD_CAP, DEFAULT_THRESHOLD, REVIEW_FLOOR, Feature, Hit
+from exportguard.matching.model import (
+    COMMON_WORD_ALONE_CAP,
+    COMMON_WORD_CAP,
+    DEFAULT_THRESHOLD,
+    REVIEW_FLOOR,
+    Feature,
+    Hit,
+)
 from exportguard.matching.normalize import NormalizedName, code_fingerprint, normalize
 
 MAX_NAME_LENGTH = 500
 MAX_CANDIDATES = 80
-#: The most the adjustments (legal form, country, address) can add to the name similarity.
+#: The most the adjustments (legal form, country, address, or without one a place of the name found in a listed
+#: address) can add to the name similarity.
 MAX_BONUS = 0.08
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 
@@ -178,15 +186,18 @@ class Screener:
         party = self.parties[variant.party_index]
         similarity = features.name_similarity(alignment, query, variant)
         found = [
-            features.distinctive_evidence(alignment, variant),
-            features.single_common_word(alignment),
+            features.distinctive_evidence(alignment, query, variant),
+            features.single_common_word(alignment, query),
+            features.common_word_alone(alignment, query),
             features.contained_name(alignment, query),
             features.misspelt_words(alignment),
             features.disguised_characters(query),
             features.matched_name_kind(variant),
             features.legal_form_agreement(query, variant),
+            features.company_against_individual(query, party),
             features.country_agreement(country, party),
             features.address_agreement(address, party),
+            features.place_in_address(alignment, address, party),
             features.cross_script_reading(query),
         ]
         evidence = [similarity, *(feature for feature in found if feature is not None)]
@@ -217,7 +228,11 @@ def _best_possible(alignment: Alignment) -> float:
 
 
 #: Features that cap the score at a value rather than add to it.
-_CAPS = {"generic_only": features.GENERIC_ONLY_CAP, "common_word": COMMON_WORD_CAP}
+_CAPS = {
+    "generic_only": features.GENERIC_ONLY_CAP,
+    "common_word": COMMON_WORD_CAP,
+    "common_word_alone": COMMON_WORD_ALONE_CAP,
+}
 
 
 def _combine(evidence: list[Feature]) -> float:
