@@ -10,6 +10,16 @@ invisible characters; look-alike Cyrillic/Greek letters; reordered words; legal 
 missing; Chinese script), against the same negatives plus bench/data/real_companies.txt (real,
 unlisted companies, many sharing a word with a listed name).
 
+The word_missing category drops one word of a name of 3+ words, never the rarest one in the lists. Since
+issue 11's second session legal forms the bench's legal-form pattern did not know (PTE, SPRL, EOOD, S.R.L., PAO,
+"S.A. de C.V.", the "Private" of "Private Joint Stock Company") and bare punctuation are not counted as words of
+the name: before, a comma left by a stripped "Company," (list frequency 0) or a legal form such as PTE was
+"kept as the rarest word" and the name's real identifying word was dropped ("International Information
+Technology ," for "Panda International Information Technology Company, Ltd"), which is another name, not a
+word missing. The category's definition is unchanged; its figures under the old generator are kept in
+bench/results/screening_accuracy.txt for comparison. Changing it draws the seeded sample differently from
+that category on, so the other categories' cases differ a little from the earlier results too.
+
 exportguard is run as users run it: a full search of all 14,160 entries, at the default threshold,
 and its recall and false-positive rate are also shown at other thresholds (how the defaults were
 chosen). logic-v2 (yente's default scorer) has no index, so it scores pairs: each positive against
@@ -47,7 +57,7 @@ from exportguard.matching.screener import Screener
 
 LOGIC_V2_THRESHOLD = 0.70
 BRUTE_FORCE_CUTOFF = 90
-SWEEP = (0.70, 0.75, 0.78, 0.80, 0.82, 0.85, 0.90)
+SWEEP = (0.70, 0.75, 0.78, 0.80, 0.82, 0.85, 0.90, 0.92)
 _THROUGHPUT = """
 import json, sys, time
 from exportguard.matching.screener import default_screener

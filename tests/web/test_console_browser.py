@@ -241,6 +241,14 @@ def test_batch_upload_and_bulk_disposition(page: playwright.Page, console: Conso
     exact = hits.locator("input[data-exact]").count()
     total = hits.locator("input[name=selected]").count()
     assert 0 < exact < total
+    group = hits.locator("input[data-group]").first  # one customer against one listed entity family
+    members = f'input[data-group-member="{group.get_attribute("data-group")}"]'
+    assert hits.locator(members).count() > 0 and hits.locator("tbody tr").count() < total
+    group.check()  # ticks the group's other rows, exact (1.00) ones only when included
+    ticked = 1 + hits.locator(members).count() - hits.locator(f"{members}[data-exact]").count()
+    playwright.expect(page.locator("#selected-count")).to_contain_text(f"{ticked} selected")
+    group.uncheck()
+    playwright.expect(page.locator("#selected-count")).to_contain_text("0 selected")
     page.get_by_label(re.compile("^Select every hit shown")).check()
     playwright.expect(page.locator("#selected-count")).to_contain_text(
         f"{total - exact} selected")  # exact (1.00) matches are not ticked by "select all"

@@ -72,6 +72,19 @@ def selectable(html: str) -> list[str]:
     return re.findall(r'name="selected" value="([^"]+)"', html)
 
 
+# Runs before the bulk disposition below decides most of the EL hits.
+def test_the_open_queue_shows_one_group_per_customer_and_listed_entity(client: TestClient, batch: str) -> None:
+    page = client.get(f"{batch}?min_score=0.5").text
+    lines = re.findall(r'name="selected" value="[^"]+" id="sel-\d+000"', page)  # a group's own box
+    counted = re.search(r"Showing 1–(\d+) of (\d+) groups \((\d+) hits\)", page)
+    assert counted and 'data-group="' in page, "the open queue names its groups and counts them"
+    shown, groups, hits = map(int, counted.groups())
+    assert shown == groups == len(lines) and hits == len(selectable(page)) > groups
+    huawei = re.search(r"<summary>(HUAWEI TECHNOLOGIES CO\., LTD\.[^<]*)</summary>", page, re.IGNORECASE)
+    assert huawei and re.search(r"\(\d+ listed rows\)", huawei.group(1))  # one entity listed at several addresses
+    assert "Zhejiang Dahua Technology" in page  # not pushed off the page by one customer's Huawei rows
+
+
 def test_bulk_disposition_is_counted_leaves_exact_matches_out_and_needs_confirmation(client: TestClient, reviewer: str,
                                                                                    batch: str) -> None:
     queue = client.get(f"{batch}?list_code=EL").text

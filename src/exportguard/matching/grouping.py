@@ -49,22 +49,17 @@ class HitGroup:
     @property
     def affiliates(self) -> int:
         """Rows of the family under another name than the best row's (affiliates, subsidiaries)."""
-        return sum(1 for hit in self.hits[1:] if _row_name(hit) != _row_name(self.best))
+        return family_rows(self.best.party.name, [hit.party.name for hit in self.hits])[1]
 
     @property
     def addresses(self) -> int:
         """Rows of the best row's entity (the same name, another address or list)."""
-        return sum(1 for hit in self.hits if _row_name(hit) == _row_name(self.best))
+        return family_rows(self.best.party.name, [hit.party.name for hit in self.hits])[0]
 
     @property
     def label(self) -> str:
         """'Huawei Technologies Co., Ltd. (3 listed rows) and 33 listed affiliates'."""
-        label = self.best.party.name
-        if self.addresses > 1:
-            label += f" ({self.addresses} listed rows)"
-        if self.affiliates:
-            label += f" and {self.affiliates} listed affiliate{'s' if self.affiliates > 1 else ''}"
-        return label
+        return family_label(self.best.party.name, [hit.party.name for hit in self.hits])
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form: the label, the counts and every hit of the group, best first."""
@@ -80,9 +75,23 @@ class HitGroup:
         }
 
 
-def _row_name(hit: Hit) -> str:
-    """The entity a row names, bracketed qualifiers aside: the same for its rows at other addresses."""
-    return _words_outside_brackets(hit.party.name)
+def family_rows(best_name: str, names: Sequence[str]) -> tuple[int, int]:
+    """Of a family's listed rows (``names``, the best row's among them), how many name the best row's entity (at
+    other addresses or on other lists) and how many name its affiliates."""
+    best = _words_outside_brackets(best_name)
+    same = sum(1 for name in names if _words_outside_brackets(name) == best)
+    return same, len(names) - same
+
+
+def family_label(best_name: str, names: Sequence[str]) -> str:
+    """A family as people read it: the best row's name, its other listed rows and its listed affiliates."""
+    same, affiliates = family_rows(best_name, names)
+    label = best_name
+    if same > 1:
+        label += f" ({same} listed rows)"
+    if affiliates:
+        label += f" and {affiliates} listed affiliate{'s' if affiliates > 1 else ''}"
+    return label
 
 
 @lru_cache(maxsize=100_000)

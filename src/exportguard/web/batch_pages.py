@@ -16,6 +16,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from exportguard.lists.freshness import freshness
+from exportguard.matching.grouping import entity_family, family_label
 from exportguard.store import console_batches
 from exportguard.store.writes import write_transaction
 from exportguard.web import dispositions, exports, session
@@ -44,6 +45,36 @@ class QueueRow:
     def value(self) -> str:
         """How a form names this hit: ``row|entry key``."""
         return f"{self.customer.row}|{self.hit.entry_key}"
+
+
+@dataclass(frozen=True)
+class QueueGroup:
+    """The hits of one customer on one listed entity family (an entity's rows at several addresses, a parent
+    with its listed affiliates), best row first: one line of the review queue."""
+
+    rows: tuple[QueueRow, ...]
+
+    @property
+    def best(self) -> QueueRow:
+        return self.rows[0]
+
+    @property
+    def others(self) -> tuple[QueueRow, ...]:
+        return self.rows[1:]
+
+    @property
+    def label(self) -> str:
+        """'Huawei Technologies Co., Ltd. (3 listed rows) and 33 listed affiliates'."""
+        return family_label(self.best.hit.name, [row.hit.name for row in self.rows])
+
+
+def grouped(rows: list[QueueRow]) -> list[QueueGroup]:
+    """Rows folded per customer and listed entity family, each group in the screener's order (best row first,
+    the headquarters before affiliates among equal scores), groups in the order of their first row."""
+    families: dict[tuple[int, str], list[QueueRow]] = {}
+    for row in rows:
+        families.setdefault((row.customer.row, entity_family(row.hit.name)), []).append(row)
+    return [QueueGroup(tuple(sorted(members, key=lambda row: -row.hit.score))) for members in families.values()]
 
 
 @router.get("/batch")
@@ -104,14 +135,17 @@ def queue(request: Request, job_id: str, min_score: Annotated[float, Query(ge=0,
         return render(request, "batch_queue.html", user, job=job, finished=False, filters=filters, rows=[])
     with request.app.state.sessions() as db:
         every = _rows(db, job)
-    shown = _sorted([r for r in every if _matches(r, **filters) and (r.decided is None) == (view == "open")], sort)
-    pages = max(1, -(-len(shown) // PAGE_SIZE))
+    shown = [r for r in every if _matches(r, **filters) and (r.decided is None) == (view == "open")]
+    # The open queue is read group by group (customer x listed entity family), so one customer's dozens of
+    # rows on one entity never push another entity's hit off the page; decided hits are listed one by one.
+    groups = _sorted(grouped(shown), sort) if view == "open" else [QueueGroup((row,)) for row in _sorted(shown, sort)]
+    pages = max(1, -(-len(groups) // PAGE_SIZE))
     page = min(page, pages)
     lists = sorted({h.list_code for hits in job.hits.values() for h in hits})
     query = {**filters, "view": view, "sort": sort}
     return render(request, "batch_queue.html", user, job=job, finished=True, filters=filters, lists=lists,
-                  dated=_dates_if_still_in_force(request, job),
-                  rows=shown[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], total=len(shown), page=page, pages=pages,
+                  dated=_dates_if_still_in_force(request, job), groups=groups[(page - 1) * PAGE_SIZE: page * PAGE_SIZE],
+                  group_total=len(groups), first=(page - 1) * PAGE_SIZE, total=len(shown), page=page, pages=pages,
                   view=view, sort=sort, sorts=SORTS, query=query, back=urlencode(query),
                   open_count=sum(r.decided is None for r in every), decided_count=sum(r.decided is not None for r in every),
                   decisions=dispositions.DECISIONS)
@@ -216,11 +250,12 @@ def _matches(row: QueueRow, min_score: float, list_code: str, country: str) -> b
             and (not country or row.customer.country == country))
 
 
-def _sorted(rows: list[QueueRow], sort: str) -> list[QueueRow]:
+def _sorted(items: list[Any], sort: str) -> list[Any]:
+    """Rows, or groups by their best row, in the order asked for."""
     keys = {"score": lambda r: (-r.hit.score, r.customer.row), "row": lambda r: (r.customer.row, -r.hit.score),
             "customer": lambda r: (r.customer.name.casefold(), -r.hit.score),
             "list": lambda r: (r.hit.list_code, -r.hit.score)}
-    return sorted(rows, key=keys[sort])
+    return sorted(items, key=lambda item: keys[sort](item.best if isinstance(item, QueueGroup) else item))
 
 
 def _selected_hit(job: Job, value: str) -> tuple[Customer, BatchHit]:

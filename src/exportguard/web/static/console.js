@@ -33,6 +33,15 @@
       recount();
     });
   }
+  // A group's box (one customer against one listed entity family) ticks the group's other rows with it.
+  document.querySelectorAll("input[data-group]").forEach((box) => {
+    box.addEventListener("change", () => {
+      document.querySelectorAll('input[data-group-member="' + box.dataset.group + '"]').forEach((member) => {
+        member.checked = box.checked && (!member.dataset.exact || (exact && exact.checked));
+      });
+      recount();
+    });
+  });
   boxes().forEach((box) => box.addEventListener("change", recount));
   if (exact) { exact.addEventListener("change", recount); }
 
