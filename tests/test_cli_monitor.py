@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -109,6 +110,14 @@ def test_first_run_screens_the_example_customers_against_the_bundled_list(databa
     # The Entity List names Huawei Device once per address: the queue tells those entries apart.
     device = [row for row in queue if row["customer"] == "C-1002" and row["matched_name"] == "Huawei Device Co., Ltd."]
     assert len(device) > 1 and len({row["listed_address"] for row in device}) == len(device)
+    # ... and groups them: one group per customer and listed entity family, every row labelled with it.
+    huawei = [row for row in queue if row["customer"] == "C-1004"]
+    assert len({row["group"] for row in huawei}) < len(huawei)
+    assert all(row["group_rows"] == sum(other["group"] == row["group"] for other in huawei) for row in huawei)
+    assert any("listed rows" in row["group"] or "listed affiliate" in row["group"] for row in huawei)
+    groups = len({(row["customer"], row["group"]) for row in queue})
+    title = runner.invoke(app, ["hits", "--limit", "3"]).stdout
+    assert re.search(rf"3 of {groups} groups, \d+ of {len(queue)} new hits \(more with --limit\)", title), title
 
 
 def test_added_and_renamed_customers_are_screened_without_a_list_change(database: Path, fixtures: Path) -> None:

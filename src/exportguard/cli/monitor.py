@@ -388,29 +388,39 @@ class HitStatus(StrEnum):
 def hits_command(
     status: Annotated[HitStatus, typer.Option(help="new: to review; open: confirmed matches; cleared: false "
                                               "positives; retired: the entry left the list.")] = HitStatus.new,
-    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many, best score first.")] = 50,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="At most this many groups (a customer against one "
+                                       "listed entity and its affiliates), best score first.")] = 50,
     database_url: DatabaseUrl = None, output: OutputFormat = Format.table,
 ) -> None:
-    """The review queue after `rescreen`: stored customers' hits by status, best score first."""
-    from exportguard.store.customer_store import hit_count, hit_queue
+    """The review queue after `rescreen`: stored customers' hits by status, grouped per customer and listed
+    entity family (an entity's rows at several addresses, a parent with its listed affiliates), best first.
+    The table shows each group's best row; the JSON lists every hit, group by group, with its group's label."""
+    from exportguard.store.customer_store import grouped_hit_queue, hit_count
 
     with _sessions(database_url)() as session:
-        queue = hit_queue(session, status.value, limit)
+        groups, total_groups = grouped_hit_queue(session, status.value, limit)
         total = hit_count(session, status.value)
-    more = " (more with --limit)" if total > len(queue) else ""
-    table = Table("hit", "customer", "name", "country", "list", "matched name", "listed at", "score",
-                  title=f"{len(queue)} of {total} {status.value} hits{more}")
+    shown = sum(len(group.hits) for group in groups)
+    more = " (more with --limit)" if total_groups > len(groups) else ""
+    table = Table("hit", "customer", "name", "country", "lists", "listed entity (group)", "matched name", "listed at",
+                  "score", title=f"{len(groups)} of {total_groups} groups, {shown} of {total} {status.value} hits{more}")
     rows = []
-    for q in queue:
-        address = q.entry.addresses[0] if q.entry and q.entry.addresses else None
-        countries = list(q.entry.countries) if q.entry else []
-        rows.append({"hit": q.hit.id, "customer": q.customer.external_ref, "name": q.customer.name,
-                     "country": q.customer.country, "entry": q.hit.entry_key, "matched_name": q.hit.matched_name,
-                     "listed_address": address, "listed_countries": countries,
-                     "score": round(q.hit.score, 3), "status": q.hit.status})
-        table.add_row(str(q.hit.id), q.customer.external_ref, q.customer.name, q.customer.country or "",
-                      q.hit.entry_key.split(":", 1)[0], q.hit.matched_name, address or ", ".join(countries),
-                      str(round(q.hit.score, 3)))
+    for group in groups:
+        label = group.label
+        for q in group.hits:
+            address = q.entry.addresses[0] if q.entry and q.entry.addresses else None
+            countries = list(q.entry.countries) if q.entry else []
+            rows.append({"hit": q.hit.id, "customer": q.customer.external_ref, "name": q.customer.name,
+                         "country": q.customer.country, "entry": q.hit.entry_key, "matched_name": q.hit.matched_name,
+                         "listed_address": address, "listed_countries": countries,
+                         "score": round(q.hit.score, 3), "status": q.hit.status, "group": label,
+                         "group_rows": len(group.hits)})
+        best = group.hits[0]
+        address = best.entry.addresses[0] if best.entry and best.entry.addresses else None
+        table.add_row(str(best.hit.id), best.customer.external_ref, best.customer.name, best.customer.country or "",
+                      ", ".join(sorted({q.hit.entry_key.split(":", 1)[0] for q in group.hits})), label,
+                      best.hit.matched_name, address or ", ".join(best.entry.countries if best.entry else ()),
+                      str(round(best.hit.score, 3)))
     _emit(rows, output, table)
     _print_list_dates(database_url)
 

@@ -15,6 +15,7 @@ from exportguard.batch.runner import Customer, FullScreen, LocalRunner, Partitio
 from exportguard.lists.bundled import bundled_parts, default_snapshot
 from exportguard.lists.model import ListSnapshot, Party, layered
 from exportguard.lists.versions import content_hash, diff
+from exportguard.matching.grouping import entity_family, family_label
 from exportguard.matching.normalize import NormalizedName, normalize, normalizer_fingerprint
 from exportguard.matching.screener import Screener, matcher_fingerprint
 from exportguard.store import audit
@@ -425,6 +426,48 @@ def hit_queue(session: Session, status: str = "new", limit: int = 100, offset: i
     rows = list(session.execute(query))
     entries = listed_entries(session, {hit.entry_key for hit, _customer in rows})
     return [QueuedHit(hit, customer, entries.get(hit.entry_key)) for hit, customer in rows]
+
+
+@dataclass(frozen=True)
+class QueuedGroup:
+    """One customer's hits on one listed entity family (an entity's rows at several addresses, a parent and
+    its listed affiliates), best first: one line of the review queue."""
+
+    hits: tuple[QueuedHit, ...]
+
+    @property
+    def label(self) -> str:
+        """'Huawei Technologies Co., Ltd. (3 listed rows) and 33 listed affiliates'."""
+        return family_label(_entry_name(self.hits[0]), [_entry_name(queued) for queued in self.hits])
+
+
+def _entry_name(queued: QueuedHit) -> str:
+    return queued.entry.name if queued.entry else queued.hit.matched_name
+
+
+def grouped_hit_queue(session: Session, status: str = "new", limit: int = 50) -> tuple[list[QueuedGroup], int]:
+    """The first ``limit`` groups of hits in one status, by customer and listed entity family in the order of
+    each group's best score, and how many groups there are: the review queue a person reads, where one
+    customer's dozens of rows on one entity never push another entity's hit off the page."""
+    ranked = list(session.execute(
+        select(ScreeningHitRecord.id, ScreeningHitRecord.customer_id, ScreeningHitRecord.entry_key,
+               ScreeningHitRecord.matched_name)
+        .where(ScreeningHitRecord.status == status).order_by(ScreeningHitRecord.score.desc(), ScreeningHitRecord.id)))
+    entries = listed_entries(session, {key for _id, _customer, key, _matched in ranked})
+    families: dict[tuple[int, str], list[int]] = {}
+    for hit_id, customer_id, key, matched in ranked:
+        name = entries[key].name if key in entries else matched
+        families.setdefault((customer_id, entity_family(name)), []).append(hit_id)
+    shown = list(families.values())[:limit]
+    wanted = [hit_id for ids in shown for hit_id in ids]
+    found: dict[int, QueuedHit] = {}
+    for start in range(0, len(wanted), _KEYS_PER_QUERY):
+        query = (select(ScreeningHitRecord, CustomerRecord)
+                 .join(CustomerRecord, CustomerRecord.id == ScreeningHitRecord.customer_id)
+                 .where(ScreeningHitRecord.id.in_(wanted[start:start + _KEYS_PER_QUERY])))
+        found.update((hit.id, QueuedHit(hit, customer, entries.get(hit.entry_key)))
+                     for hit, customer in session.execute(query))
+    return [QueuedGroup(tuple(found[hit_id] for hit_id in ids)) for ids in shown], len(families)
 
 
 def hit_count(session: Session, status: str = "new") -> int:
