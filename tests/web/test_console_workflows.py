@@ -110,6 +110,25 @@ def test_bulk_disposition_is_counted_leaves_exact_matches_out_and_needs_confirma
     assert decided.count(">Undo</button>") == count
 
 
+def test_stored_customers_hits_are_grouped_per_customer_and_listed_entity(database: tuple, client: TestClient,
+                                                                         reviewer: str) -> None:
+    from typer.testing import CliRunner
+
+    from exportguard.cli.app import load_commands
+
+    cli, target = load_commands(), ["--database-url", database[0]]
+    assert CliRunner().invoke(cli, ["customers", "import", str(CUSTOMERS), *target]).exit_code == 0
+    assert CliRunner().invoke(cli, ["rescreen", "--processes", "1", *target]).exit_code == 0
+    page = client.get("/console/hits").text
+    counted = re.search(r"Showing 1–(\d+) of (\d+) groups \((\d+) hits\)", page)
+    assert counted, "the queue counts its groups and hits"
+    shown, groups, hits = map(int, counted.groups())
+    assert shown == groups == page.count('<tbody class="hit-group">') < hits == page.count('name="verdict"')
+    labels = re.findall(r'<strong class="group-label">([^<]+)</strong>', page)
+    assert len(labels) == groups and any("listed rows" in label or "listed affiliate" in label for label in labels)
+    assert "Zhejiang Dahua Technology" in page  # its own group, not pushed off the page by Huawei's rows
+
+
 def test_the_queue_dates_the_lists_its_batch_was_screened_on(client: TestClient, batch: str) -> None:
     page = client.get(batch).text
     assert 'class="freshness card"' in page and "Lists as of" in page

@@ -445,8 +445,9 @@ def _entry_name(queued: QueuedHit) -> str:
     return queued.entry.name if queued.entry else queued.hit.matched_name
 
 
-def grouped_hit_queue(session: Session, status: str = "new", limit: int = 50) -> tuple[list[QueuedGroup], int]:
-    """The first ``limit`` groups of hits in one status, by customer and listed entity family in the order of
+def grouped_hit_queue(session: Session, status: str = "new", limit: int = 50,
+                      offset: int = 0) -> tuple[list[QueuedGroup], int]:
+    """``limit`` groups of hits in one status (after the first ``offset``), by customer and listed entity family in the order of
     each group's best score, and how many groups there are: the review queue a person reads, where one
     customer's dozens of rows on one entity never push another entity's hit off the page."""
     ranked = list(session.execute(
@@ -458,7 +459,7 @@ def grouped_hit_queue(session: Session, status: str = "new", limit: int = 50) ->
     for hit_id, customer_id, key, matched in ranked:
         name = entries[key].name if key in entries else matched
         families.setdefault((customer_id, entity_family(name)), []).append(hit_id)
-    shown = list(families.values())[:limit]
+    shown = list(families.values())[offset:offset + limit]
     wanted = [hit_id for ids in shown for hit_id in ids]
     found: dict[int, QueuedHit] = {}
     for start in range(0, len(wanted), _KEYS_PER_QUERY):

@@ -13,7 +13,14 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from exportguard.matching.model import STRONG_THRESHOLD
-from exportguard.store.customer_store import MonitoringError, QueuedHit, dispose, hit_queue
+from exportguard.store.customer_store import (
+    MonitoringError,
+    QueuedHit,
+    dispose,
+    grouped_hit_queue,
+    hit_count,
+    hit_queue,
+)
 from exportguard.store.monitoring import VERDICTS
 from exportguard.store.writes import write_transaction
 from exportguard.web import exports, session
@@ -32,15 +39,19 @@ COLUMNS = ("hit", "customer_id", "customer", "country", "score", "band", "list",
 @router.get("/hits")
 def stored_hits(request: Request, status: Status = "new", page: Annotated[int, Query(ge=1, le=10_000)] = 1,
                 format: Annotated[str, Query(pattern="^(html|csv)$")] = "html") -> Response:
-    """The stored customers' hits in one status, best score first, a page at a time (CSV: all of them)."""
+    """The stored customers' hits in one status, grouped per customer and listed entity family, best score first,
+    a page of groups at a time (CSV: every hit)."""
     user = session.require(request)
     with request.app.state.sessions() as db:
         if format == "csv":
             rows = [_row(q) for q in hit_queue(db, status, 1_000_000, 0)]
             return exports.csv_response(f"hits-{status}.csv", COLUMNS, rows)
-        queued = hit_queue(db, status, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE)
-    return render(request, "hits.html", user, hit_status=status, statuses=STATUSES, rows=[_row(q) for q in queued[:PAGE_SIZE]],
-                  page=page, more=len(queued) > PAGE_SIZE, decisions=DECISIONS)
+        groups, total_groups = grouped_hit_queue(db, status, PAGE_SIZE, (page - 1) * PAGE_SIZE)
+        total = hit_count(db, status)
+    shown = [{"label": group.label, "rows": [_row(q) for q in group.hits]} for group in groups]
+    return render(request, "hits.html", user, hit_status=status, statuses=STATUSES, groups=shown, page=page,
+                  first=(page - 1) * PAGE_SIZE, total_groups=total_groups, total=total,
+                  more=page * PAGE_SIZE < total_groups, decisions=DECISIONS)
 
 
 @router.post("/hits/{hit_id}/disposition")
