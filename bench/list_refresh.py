@@ -24,7 +24,6 @@ import hashlib
 import json
 import os
 import random
-import shutil
 import sys
 import tempfile
 import threading
@@ -36,7 +35,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from corpus import SHARED
 from rescreen_scale import customers
 from sqlalchemy import select
 
@@ -53,8 +51,10 @@ from exportguard.store.list_store import record_version
 from exportguard.store.migrate import upgrade
 from exportguard.store.monitoring import ScreeningHitRecord
 
-OLD_SDN = SHARED / "ofac_sdn" / "raw_2019-01"
-NEW_SDN = SHARED / "ofac_sdn" / "raw_2021-07"
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
+OLD_SDN = FIXTURES / "ofac_sdn_2019-01"
+NEW_SDN = FIXTURES / "ofac_sdn_2021-07"
+NEW_SDN_COMMENTS = FIXTURES / "ofac_sdn_2021-07_comments"
 SETUP = "benchmark: previous editions"
 
 
@@ -75,7 +75,8 @@ def published(root: Path) -> None:
     (root / "csl" / "consolidated.csv").write_bytes(gzip.decompress(data_path("csl_2022-05.csv.gz").read_bytes()))
     (root / "ofac").mkdir()
     for name in ("sdn", "alt", "add", "sdn_comments"):
-        shutil.copy(NEW_SDN / f"{name}.csv", root / "ofac" / f"{name.upper()}.CSV")
+        edition = NEW_SDN_COMMENTS if name == "sdn_comments" else NEW_SDN
+        (root / "ofac" / f"{name.upper()}.CSV").write_bytes(gzip.decompress((edition / f"{name}.csv.gz").read_bytes()))
     for name in ("cons_prim", "cons_alt", "cons_add", "cons_comments"):
         gz = data_path("ofac_cons_2025-12") / f"{name}.csv.gz"
         (root / "ofac" / f"{name.upper()}.CSV").write_bytes(gzip.decompress(gz.read_bytes()))
