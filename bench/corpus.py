@@ -1,13 +1,13 @@
 """Benchmark corpora built from the real lists: variants of real entries and real non-listed names.
 
-Every query is derived from real data (the bundled CSL, the native-name gazetteer, the shared
-data files named below); the perturbations are deterministic for a given seed.
+Every query is derived from real data (the bundled CSL, the native-name gazetteer, China's counter-lists
+bundled with the package, the name files in bench/data, whose sources bench/data/PROVENANCE.md gives); the
+perturbations are deterministic for a given seed.
 """
 
 from __future__ import annotations
 
 import csv
-import json
 import random
 import re
 from collections import Counter
@@ -17,11 +17,13 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
 
-from exportguard.lists.bundled import bundled_csl, native_names_for
+from exportguard.lists.bundled import BUNDLED_COUNTER_LISTS, bundled_csl, data_path, native_names_for
 from exportguard.lists.model import ListSnapshot, Party
 from exportguard.matching.normalize import normalize
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+BENCH_DATA = Path(__file__).resolve().parent / "data"
+FORCED_LABOR_ENTITIES = BENCH_DATA / "forced_labor_entities.txt"
 POSITIVE_LISTS = {"EL", "SDN", "DPL", "UVL", "MEU", "ISN", "CMIC", "SSI"}
 WELL_KNOWN_COMPANIES = (
     "Micron Technology, Inc.",
@@ -184,13 +186,13 @@ def cross_script(snapshot: ListSnapshot) -> list[Case]:
 
 
 def negatives(snapshot: ListSnapshot) -> list[Case]:
-    """Real organisation names that are not on the CSL (China's counter-sanction targets, well-known firms)."""
+    """Real organisation names that are not on the CSL (China's counter-sanction targets, the DHS UFLPA and CBP
+    forced-labor lists, well-known firms)."""
     listed = {frozenset(normalize(name).tokens) for party in snapshot.parties for name in party.all_names}
     names = list(WELL_KNOWN_COMPANIES)
-    with (SHARED / "opensanctions_cn_sanctions" / "cn_sanctions.csv").open(encoding="utf-8") as handle:
+    with data_path(BUNDLED_COUNTER_LISTS).open(encoding="utf-8") as handle:
         names += [row["Name"] for row in csv.DictReader(handle) if row["Type"] == "Organization"]
-    for file in ("dhs_uflpa.json", "cbp_wro.json"):
-        names += [entity["name"] for entity in json.loads((SHARED / "nsfreg_us_lists" / file).read_text())["entities"]]
+    names += _names_in(FORCED_LABOR_ENTITIES)
     unique = sorted({name for name in names if frozenset(normalize(name).tokens) not in listed})
     all_names = [name for party in snapshot.parties for name in party.all_names]
     return [Case("negative", name, frozenset()) for name in unique if not _same_entity_listed(name, all_names)]
@@ -317,7 +319,7 @@ DISGUISES = {
     "word_missing": _word_missing,
 }
 _EDITS = ["deletion", "insertion", "substitution", "transposition"]
-REAL_COMPANIES = Path(__file__).resolve().parent / "data" / "real_companies.txt"
+REAL_COMPANIES = BENCH_DATA / "real_companies.txt"
 
 
 def disguised(snapshot: ListSnapshot, sample: int, seed: int) -> list[Case]:
@@ -337,10 +339,15 @@ def disguised(snapshot: ListSnapshot, sample: int, seed: int) -> list[Case]:
     return cases + [Case("chinese_script", case.query, case.expected) for case in cross_script(snapshot)]
 
 
+def _names_in(path: Path) -> list[str]:
+    """The names of a bench data file: one a line; blank lines and '#' comment lines skipped."""
+    names = [line.strip() for line in path.read_text(encoding="utf-8").splitlines()]
+    return [name for name in names if name and not name.startswith("#")]
+
+
 def real_companies(snapshot: ListSnapshot) -> list[Case]:
     """Real companies that are not listed (bench/data/real_companies.txt), many sharing a word with a listed name."""
-    names = [line.strip() for line in REAL_COMPANIES.read_text(encoding="utf-8").splitlines()]
-    names = [name for name in names if name and not name.startswith("#")]
+    names = _names_in(REAL_COMPANIES)
     listed = {frozenset(normalize(name).tokens) for party in snapshot.parties for name in party.all_names}
     all_names = [name for party in snapshot.parties for name in party.all_names]
     return [
