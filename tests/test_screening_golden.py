@@ -7,6 +7,7 @@ review the diff of tests/golden/screening_scores.json.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -15,7 +16,9 @@ import pytest
 from exportguard.matching.screener import Screener
 
 TOLERANCE = 0.02
-CASES = json.loads((Path(__file__).parent / "golden" / "screening_scores.json").read_text(encoding="utf-8"))
+GOLDEN_SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "update_golden.py"
+GOLDEN_FILE = Path(__file__).parent / "golden" / "screening_scores.json"
+CASES = json.loads(GOLDEN_FILE.read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["query"] for case in CASES])
@@ -29,3 +32,16 @@ def test_top_hits_match_golden_scores(screener: Screener, case: dict) -> None:  
         assert hits[0].score == pytest.approx(expected[0]["score"], abs=TOLERANCE)
         top_keys = {g["entry_key"] for g in expected if g["score"] == expected[0]["score"]}
         assert hits[0].party.key in top_keys | {h.party.key for h in hits if h.score == hits[0].score}
+
+
+def test_regenerating_the_golden_file_keeps_its_notes_and_escaping(screener: Screener) -> None:
+    spec = importlib.util.spec_from_file_location("update_golden", GOLDEN_SCRIPT)
+    assert spec is not None and spec.loader is not None
+    update_golden = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(update_golden)
+    noted = [case for case in CASES if "note" in case]
+    assert noted, "the golden file has notes to keep"
+    updated = update_golden.regenerated(noted, screener)
+    assert [case["note"] for case in updated] == [case["note"] for case in noted]
+    assert [list(case) for case in updated] == [list(case) for case in noted]
+    assert update_golden.golden_text(CASES) == GOLDEN_FILE.read_text(encoding="utf-8")
