@@ -65,6 +65,28 @@ def test_one_ordinary_word_alone_is_a_possible_match_below_the_threshold(
     assert why in best.explanation and "possible match below the threshold" in best.explanation
 
 
+@pytest.mark.parametrize(
+    ("other_name", "listed", "listed_name_written_so"),
+    [("Element Solutions Inc", "ELEMENTO SOLUTIONS LIMITED", "Elemento Solutions"),
+     ("Hudson Institute", "Hudson Technologies, Ltd.", "Hudson Technologies Inc"),
+     ("Xinjiang Uyghur Autonomous Region (XUAR)", "Xinjiang Uighur Autonomous Region (XUAR) People",
+      "Xinjiang Uyghur Autonomous Region (XUAR) Public Security Bureau")],
+)  # fmt: skip
+def test_a_different_name_sharing_words_with_a_listed_name_is_not_a_hit_on_it(
+    screener: Screener, other_name: str, listed: str, listed_name_written_so: str
+) -> None:
+    """An English word is not a listed word extending it (Element, Elemento); an institute is not a company (Hudson
+    Institute, Hudson Technologies Ltd); a region is not its Public Security Bureau (three words left out)."""
+    assert not [hit.matched_name for hit in screener.screen(other_name) if hit.matched_name.startswith(listed)]
+    assert any(hit.matched_name.startswith(listed) for hit in screener.screen(listed_name_written_so, limit=50))
+
+
+def test_an_institution_against_a_company_says_so(screener: Screener) -> None:
+    possible = screener.screening("Hudson Institute").possible
+    (hudson,) = [hit for hit in possible if hit.matched_name == "Hudson Technologies, Ltd."]
+    assert "names an institution (institute) and the listed name a company (ltd)" in hudson.explanation
+
+
 def test_near_miss_is_counted_never_reported_as_no_hit(screener: Screener) -> None:
     screening = screener.screening("Intel Corporation")
     assert not screening.groups and screening.possible

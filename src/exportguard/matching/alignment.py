@@ -65,6 +65,16 @@ def is_misspelling(a: str, b: str) -> bool:
     return OSA.distance(a, b, score_cutoff=allowed) <= allowed
 
 
+def extends_english_word(english: str, listed: str) -> bool:
+    """An English word is itself: a listed word that adds an ending other than a plural to it and is not English
+    ("Element", "Elemento") is another word, in another language, not its misspelling."""
+    ending = listed[len(english) :]
+    return bool(ending) and listed.startswith(english) and ending not in _PLURALS and not is_dictionary_word(listed)
+
+
+_PLURALS = ("s", "es")
+
+
 @lru_cache(maxsize=1 << 16)
 def misspelt_word_similarity(a: str, b: str) -> float:
     """How a word the lists never use compares with the listed word it misspells: MISSPELT_WORD, or, for a
@@ -172,6 +182,8 @@ class Aligner:
             not index.is_listed_word(token) and not is_dictionary_word(raw)
             for token, raw in zip(query.tokens, query.raw_tokens, strict=True)
         ]
+        # An English word matches no listed word that merely extends it (extends_english_word).
+        self._english = [is_dictionary_word(raw) for raw in query.raw_tokens]
         for position, (token, raw) in enumerate(self._words):
             self._equal[token].append(position)
             if len(token) >= MIN_FUZZY_LENGTH:
@@ -210,6 +222,8 @@ class Aligner:
             # word_pair_similarity, inlined: this runs for every word pair of every candidate, and the
             # call alone cost 4% of screening throughput.
             token, token_raw = self._words[position]
+            if self._english[position] and token != word and extends_english_word(token_raw, raw):
+                continue
             similarity = token_similarity(token, word)
             if token_raw != token or raw != word:
                 similarity = max(similarity, token_similarity(token_raw, raw))

@@ -13,13 +13,14 @@ from exportguard.matching.dictionary import is_dictionary_word
 from exportguard.matching.index import MIN_FUZZY_LENGTH, PARENT, PRIMARY, NameVariant
 from exportguard.matching.model import COMMON_WORD_ALONE_CAP, COMMON_WORD_CAP, Feature
 from exportguard.matching.normalize import NormalizedName, fold
-from exportguard.matching.vocabulary import GENERIC_WORDS, PLACE_WORDS
+from exportguard.matching.vocabulary import GENERIC_WORDS, INSTITUTION_WORDS, PLACE_WORDS
 
 COMPACT_MATCH = 0.9
 GENERIC_ONLY_CAP = 0.5
 #: The list's entity type of a person (OFAC's SDN "Individual").
 INDIVIDUAL = "Individual"
 INDIVIDUAL_PENALTY = -0.10
+OTHER_KIND_OF_BODY_PENALTY = -0.10
 ADDRESS_AGREEMENT = 0.03
 
 
@@ -69,6 +70,8 @@ def _generic_combination_less_one(alignment: Alignment, query: NormalizedName, v
 
 
 CONTAINED_SHARE = 0.4
+#: Words of 4+ letters a screened name may leave out of a listed name and still be that name with words left out.
+CONTAINED_LEFT_OUT = 2
 
 
 def contained_bonus(similarity: float) -> float:
@@ -78,15 +81,19 @@ def contained_bonus(similarity: float) -> float:
 
 def contained_name(alignment: Alignment, query: NormalizedName) -> Feature | None:
     """Every word of the screened name (two or more, one of them a distinctive word of 4+ letters) is in the listed
-    name: customers leave words out, so part of the gap to a full match is made up."""
+    name, which has at most two more words of 4+ letters: customers leave a word or two out, so part of the gap to a
+    full match is made up (a name leaving out more, such as a region against its "People's Government Public
+    Security Bureau", names something else)."""
     if len(query.tokens) < 2 or not alignment.query.all_matched or alignment.name.all_matched:
         return None
     if not any(len(word) >= MIN_FUZZY_LENGTH for word in alignment.query.evidence):
         return None
+    if sum(len(word) >= MIN_FUZZY_LENGTH for word in alignment.name.strays) > CONTAINED_LEFT_OUT:
+        return None
     bonus = contained_bonus(alignment.word_similarity)
     if bonus <= 0:
         return None
-    return Feature("contained", bonus, "every word of the screened name is in the listed name (a word left out)")
+    return Feature("contained", bonus, "every word of the screened name is in the listed name (a word or two left out)")
 
 
 def single_common_word(alignment: Alignment, query: NormalizedName) -> Feature | None:
@@ -193,6 +200,27 @@ def company_against_individual(query: NormalizedName, party: Party) -> Feature |
         INDIVIDUAL_PENALTY,
         f"the screened name has a legal form ({forms}) but the entry is an individual",
     )
+
+
+def institution_against_company(query: NormalizedName, variant: NameVariant) -> Feature | None:
+    """An institution (a name with "Institute", "University", "Ministry" and no legal form) against a company (a
+    name with a legal form and no such word), either way round, is another kind of body sharing words with it
+    (Hudson Institute, Hudson Technologies Ltd): the match counts for less."""
+    ours, theirs = _institution_words(query), _institution_words(variant.normalized)
+    if ours and not theirs and variant.normalized.legal_forms and not query.legal_forms:
+        institution, company = ours, variant.normalized.legal_forms
+        which = "the screened name names an institution ({}) and the listed name a company ({})"
+    elif theirs and not ours and query.legal_forms and not variant.normalized.legal_forms:
+        institution, company = theirs, query.legal_forms
+        which = "the listed name names an institution ({}) and the screened name a company ({})"
+    else:
+        return None
+    explanation = which.format(", ".join(institution), ", ".join(sorted(set(company))))
+    return Feature("kind_of_body", OTHER_KIND_OF_BODY_PENALTY, explanation + ": another kind of body")
+
+
+def _institution_words(name: NormalizedName) -> list[str]:
+    return sorted({word for word in name.tokens if word in INSTITUTION_WORDS})
 
 
 def place_in_address(alignment: Alignment, address: str | None, party: Party) -> Feature | None:

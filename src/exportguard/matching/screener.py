@@ -195,6 +195,7 @@ class Screener:
             features.matched_name_kind(variant),
             features.legal_form_agreement(query, variant),
             features.company_against_individual(query, party),
+            features.institution_against_company(query, variant),
             features.country_agreement(country, party),
             features.address_agreement(address, party),
             features.place_in_address(alignment, address, party),

@@ -212,3 +212,12 @@ PLACE_WORDS: frozenset[str] = frozenset(
     indonesia turkey emirates uae brazil mexico
     """.split()
 )
+
+#: Words naming a kind of body that is not a company (an institute, a university, a ministry): a name with one of
+#: them and no legal form is an institution, a name with a legal form and none of them a company.
+INSTITUTION_WORDS: frozenset[str] = frozenset(
+    """
+    institute university academy college school hospital ministry bureau council committee foundation
+    association society museum
+    """.split()
+)
