@@ -222,14 +222,12 @@ class Aligner:
             # word_pair_similarity, inlined: this runs for every word pair of every candidate, and the
             # call alone cost 4% of screening throughput.
             token, token_raw = self._words[position]
-            if self._english[position] and token != word and extends_english_word(token_raw, raw):
-                continue
             similarity = token_similarity(token, word)
             if token_raw != token or raw != word:
                 similarity = max(similarity, token_similarity(token_raw, raw))
             if 0 < similarity < MISSPELT_WORD and self._unlisted[position]:
                 similarity = max(similarity, self._as_misspelling(token, token_raw, word, raw))
-            if similarity > 0:
+            if similarity > 0 and not (self._english[position] and token != word and extends_english_word(token_raw, raw)):
                 links.append((position, similarity))
         return tuple(links)
 

@@ -206,21 +206,23 @@ def institution_against_company(query: NormalizedName, variant: NameVariant) -> 
     """An institution (a name with "Institute", "University", "Ministry" and no legal form) against a company (a
     name with a legal form and no such word), either way round, is another kind of body sharing words with it
     (Hudson Institute, Hudson Technologies Ltd): the match counts for less."""
-    ours, theirs = _institution_words(query), _institution_words(variant.normalized)
-    if ours and not theirs and variant.normalized.legal_forms and not query.legal_forms:
-        institution, company = ours, variant.normalized.legal_forms
-        which = "the screened name names an institution ({}) and the listed name a company ({})"
-    elif theirs and not ours and query.legal_forms and not variant.normalized.legal_forms:
-        institution, company = theirs, query.legal_forms
-        which = "the listed name names an institution ({}) and the screened name a company ({})"
-    else:
+    listed = variant.normalized
+    if bool(query.legal_forms) == bool(listed.legal_forms):
         return None
-    explanation = which.format(", ".join(institution), ", ".join(sorted(set(company))))
+    company, institution = (listed, query) if listed.legal_forms else (query, listed)
+    kinds = _institution_words(institution)
+    if not kinds or _institution_words(company):
+        return None
+    forms = ", ".join(sorted(set(company.legal_forms)))
+    if institution is query:
+        explanation = f"the screened name names an institution ({kinds}) and the listed name a company ({forms})"
+    else:
+        explanation = f"the listed name names an institution ({kinds}) and the screened name a company ({forms})"
     return Feature("kind_of_body", OTHER_KIND_OF_BODY_PENALTY, explanation + ": another kind of body")
 
 
-def _institution_words(name: NormalizedName) -> list[str]:
-    return sorted({word for word in name.tokens if word in INSTITUTION_WORDS})
+def _institution_words(name: NormalizedName) -> str:
+    return ", ".join(sorted(INSTITUTION_WORDS.intersection(name.tokens)))
 
 
 def place_in_address(alignment: Alignment, address: str | None, party: Party) -> Feature | None:
