@@ -190,6 +190,69 @@ class Aligner:
                 self._of_length[len(token)].append(position)
             if raw != token:
                 self._rewritten.append(position)
+        # For partner_bound: each query word's own weight, and which words the lists never use (those
+        # weigh what their partner weighs).
+        self._facts = [word_facts(index, token) for token in query.tokens]
+        self._unknown = sum(1 << position for position, facts in enumerate(self._facts) if not facts.known)
+        self._everyone = (1 << len(self._facts)) - 1
+        self._known_weight = sum(facts.weight for facts in self._facts)
+        self._bound_words: dict[tuple[str, str], tuple[int, float, float]] = {}
+
+    def partner_bound(self, words: tuple[tuple[str, str], ...]) -> tuple[float, bool]:
+        """An upper bound of the alignment's word similarity with a candidate name (its words as
+        ``NameIndex.word_pairs`` holds them), and whether every query word has a partner in it (only then
+        can all be matched), without aligning.
+
+        In the alignment a word without a partner (no equal or resembling word on the other side) counts its
+        weight and nothing matched; here a word with one counts as matched in full, at the most it could
+        weigh (a word the lists never use borrows a partner's weight: the heaviest it could borrow, or 1).
+        The ratio matched / total only grows with that, so it bounds the alignment's from above.
+        """
+        seen = self._bound_words
+        unknown = self._unknown
+        matched = unmatched = 0.0
+        partnered = 0
+        borrowed: dict[int, float] = {}
+        for pair in words:
+            facts = seen.get(pair)
+            if facts is None:
+                facts = seen[pair] = self._bound_facts(*pair)
+            partners, weight, own_weight = facts
+            if not partners:
+                unmatched += weight
+                continue
+            matched += weight
+            partnered |= partners
+            if partners & unknown:
+                for position in _positions(partners & unknown):
+                    borrowed[position] = max(borrowed.get(position, 0.0), own_weight)
+        if partnered == self._everyone and not borrowed:
+            matched += self._known_weight
+        else:
+            for position, facts_of_word in enumerate(self._facts):
+                if not partnered >> position & 1:
+                    unmatched += facts_of_word.weight
+                else:
+                    matched += facts_of_word.weight if facts_of_word.known else borrowed[position]
+        total = matched + unmatched
+        return (matched / total if total else 0.0), partnered == self._everyone
+
+    def _bound_facts(self, word: str, raw: str) -> tuple[int, float, float]:
+        """For a listed word: the query words it is or could be the partner of (a bit per position: equal or
+        resembling it), what it weighs in the bound, and its own weight (which a partner may borrow)."""
+        partners = 0
+        for position in self._equal.get(word, ()):
+            partners |= 1 << position
+        words = self._words
+        for position in self._worth_comparing(word, raw):
+            token, token_raw = words[position]
+            if token_similarity(token, word) > 0 or (
+                (token_raw != token or raw != word) and token_similarity(token_raw, raw) > 0
+            ):
+                partners |= 1 << position
+        facts = self.index.word_facts.get(word) or word_facts(self.index, word)
+        weight = facts.weight if not partners or facts.known else 1.0
+        return partners, weight, facts.weight
 
     def align(self, name: NormalizedName) -> Alignment:
         """Both directions of the comparison of the query with one candidate name."""
@@ -256,6 +319,16 @@ class Aligner:
             for near in range(length - MAX_LENGTH_GAP, length + MAX_LENGTH_GAP + 1):
                 positions.update(self._of_length.get(near, ()))
         return sorted(positions)
+
+
+def _positions(bits: int) -> list[int]:
+    """The positions of the set bits, lowest first."""
+    positions = []
+    while bits:
+        lowest = bits & -bits
+        positions.append(lowest.bit_length() - 1)
+        bits ^= lowest
+    return positions
 
 
 def _side(tokens: tuple[str, ...], partners: list[Partner], index: NameIndex) -> SideAlignment:

@@ -11,6 +11,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -119,17 +120,23 @@ class NameIndex:
         self._postings: dict[str, list[int]] = defaultdict(list)
         self._joined: dict[str, list[int]] = defaultdict(list)
         self._compact: dict[str, list[int]] = defaultdict(list)
-        self._token_sets: list[frozenset[str]] = []
+        #: How many different words each variant has (candidates closer in length rank first on a tie).
+        self._token_set_sizes: list[int] = []
         #: Memo of alignment.word_facts, which the scorer asks for on every comparison.
         self.word_facts: dict[str, WordFacts] = {}
         self._similar: dict[str, frozenset[str]] = {}
         self._retrieved: dict[str, tuple[bool, frozenset[int]]] = {}
         #: Memo of which words of an indexed name a query word resembles (alignment.word_similarity_bound).
         self.resembled: dict[tuple[str, str, int], tuple[int, ...]] = {}
+        #: Each variant's words with their spellings as written, the pairs shared between variants.
+        self.word_pairs: list[tuple[tuple[str, str], ...]] = []
+        pairs: dict[tuple[str, str], tuple[str, str]] = {}
         document_frequency: Counter[str] = Counter()
         for variant_id, variant in enumerate(self.variants):
+            written = zip(variant.normalized.tokens, variant.normalized.raw_tokens, strict=True)
+            self.word_pairs.append(tuple(pairs.setdefault(pair, pair) for pair in written))
             tokens = frozenset(variant.normalized.tokens)
-            self._token_sets.append(tokens)
+            self._token_set_sizes.append(len(tokens))
             document_frequency.update(tokens)
             for token in tokens:
                 self._postings[token].append(variant_id)
@@ -137,6 +144,7 @@ class NameIndex:
                 self._joined[joined].append(variant_id)
             self._compact[variant.normalized.compact].append(variant_id)
         self._by_deletion = _deletion_map(self._postings)
+        self._common_sets: dict[str, frozenset[int]] = {}
         self._by_end: dict[tuple[str, int], list[str]] | None = None
         self._spellings: dict[str, str] = {}
         #: Whose vocabulary decides what a misspelt word stands for: the larger list's, for a part of it.
@@ -201,34 +209,64 @@ class NameIndex:
         """Variant ids sharing a distinctive word with the query (exactly, within one edit, or joined up),
         ranked by the weight of the words they share, then by closeness in length; names of only
         common words need them all."""
-        evidence: dict[int, float] = defaultdict(float)
+        shares: list[tuple[AbstractSet[int], float]] = []
         reached: set[int] = set()
-        common: list[tuple[str, float]] = []
+        common: list[tuple[AbstractSet[int], float]] = []
         for token in set(query.tokens):
             weight = self.weight(token)
             if self._is_common(token):
-                common.append((self.spelling(token), weight))
+                common.append((self._common_postings(self.spelling(token)), weight))
                 continue
             found = self._matching_variants(token)
-            for variant_id in found:
-                evidence[variant_id] += weight
+            shares.append((found, weight))
             if self.is_distinctive(token):
                 reached |= found
         reached.update(self._joined_up(query))
         if not any(self.is_distinctive(token) for token in query.tokens):
             reached.update(self._containing_all(query.tokens))
-        size = len(set(query.tokens))
-        token_sets = self._token_sets
-        ranked = sorted(
-            (
-                -evidence.get(variant_id, 0.0)
-                - sum(weight for token, weight in common if token in token_sets[variant_id]),
-                abs(len(token_sets[variant_id]) - size),
-                variant_id,
-            )
-            for variant_id in reached
-        )
-        return [variant_id for *_, variant_id in ranked[:limit]]
+        return self._ranked(reached, shares, common, len(set(query.tokens)), limit)
+
+    def _ranked(
+        self,
+        reached: set[int],
+        shares: list[tuple[AbstractSet[int], float]],
+        common: list[tuple[AbstractSet[int], float]],
+        size: int,
+        limit: int,
+    ) -> list[int]:
+        """The ``limit`` first of the reached variants by the weight of the query words they share (the words
+        they share one way, then the common words they contain), then closeness in length, then id.
+
+        The variants fall into a few groups sharing the same words, so the weights are added once per group
+        (in the order each variant's would be) and only the groups that make the cut are sorted variant by
+        variant.
+        """
+        groups: list[tuple[AbstractSet[int], tuple[bool, ...]]] = [(reached, ())]
+        for members, _weight in (*shares, *common):
+            split: list[tuple[AbstractSet[int], tuple[bool, ...]]] = []
+            for group, inside in groups:
+                within = group & members
+                if within:
+                    split.append((within, (*inside, True)))
+                if len(within) < len(group):
+                    split.append((group - within, (*inside, False)))
+            groups = split
+        keyed = sorted(((_shared_weight(inside, shares, common), group) for group, inside in groups), key=_first)
+        taken: list[tuple[float, int, int]] = []
+        lengths = self._token_set_sizes
+        for position, (key, group) in enumerate(keyed):
+            if len(taken) >= limit and key != keyed[position - 1][0]:
+                break
+            taken += ((key, abs(lengths[variant_id] - size), variant_id) for variant_id in group)
+        taken.sort()
+        return [variant_id for *_, variant_id in taken[:limit]]
+
+    def _common_postings(self, word: str) -> frozenset[int]:
+        """The variants holding a word too common to retrieve by (a few such words, remembered)."""
+        found = self._common_sets.get(word)
+        if found is None:
+            found = self._common_sets[word] = frozenset(self._postings.get(word, ()))
+        return found
 
     def reached(self, query: NormalizedName) -> set[int]:
         """Every variant :meth:`candidates` ranks for the query, unranked and uncapped, remembered word by
@@ -327,6 +365,25 @@ class NameIndex:
         }
         found = process.extract(token, list(nearby), scorer=OSA.distance, score_cutoff=2, limit=None)
         return [word for word, _distance, _position in found]
+
+
+def _first(pair: tuple[float, AbstractSet[int]]) -> float:
+    return pair[0]
+
+
+def _shared_weight(
+    inside: tuple[bool, ...],
+    shares: list[tuple[AbstractSet[int], float]],
+    common: list[tuple[AbstractSet[int], float]],
+) -> float:
+    """Minus the weight of the query words a group of variants shares: the words found one way, summed in
+    query-word order, then the common words they contain (the ranking key, as a sum per variant gives it)."""
+    found = 0.0
+    for is_in, (_members, weight) in zip(inside, shares, strict=False):
+        if is_in:
+            found += weight
+    contained = sum(weight for is_in, (_members, weight) in zip(inside[len(shares) :], common, strict=True) if is_in)
+    return -found - contained
 
 
 def _joined_pairs(tokens: tuple[str, ...]) -> list[str]:
