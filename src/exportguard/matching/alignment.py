@@ -8,11 +8,12 @@ place names. Exact partners are found by set lookup; only the rest pay for an ed
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
+from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel, Levenshtein
 
 from exportguard.matching.dictionary import is_dictionary_word
@@ -31,6 +32,8 @@ SHORT_WORD_PENALTY = 1.25
 COMPACT_LENGTH_SLACK = 2
 #: Words of MIN_FUZZY_LENGTH or more letters may differ in length by at most this and still match.
 MAX_LENGTH_GAP = 2
+#: The most edits token_similarity accepts (words of 12+ letters): a superset filter for it.
+_MOST_EDITS = 3
 #: Resemblances remembered per index for the word-similarity bound; the memo is emptied when full.
 _RESEMBLED_MEMO_SIZE = 1_000_000
 
@@ -197,11 +200,45 @@ class Aligner:
         self._everyone = (1 << len(self._facts)) - 1
         self._known_weight = sum(facts.weight for facts in self._facts)
         self._bound_words: dict[tuple[str, str], tuple[int, float, float]] = {}
+        self._equal_bits = {token: sum(1 << position for position in positions) for token, positions in self._equal.items()}
+
+    def learn_words(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Work out, for the listed words (with their spellings as written) of the candidates about to be
+        bounded, which query words each is equal to or resembles: a batch per query word, the edit distances
+        computed by rapidfuzz and only the close ones confirmed with :func:`token_similarity`."""
+        seen = self._bound_words
+        new = [pair for pair in set(pairs) if pair not in seen]
+        if not new:
+            return
+        equal_bits = self._equal_bits
+        partners = [equal_bits.get(word, 0) for word, _raw in new]
+        words = [word for word, _raw in new]
+        rewritten = [position for position, (word, raw) in enumerate(new) if raw != word]
+        for position, (token, token_raw) in enumerate(self._words):
+            bit = 1 << position
+            if len(token) >= MIN_FUZZY_LENGTH:
+                for word, _distance, at in process.extract(
+                    token, words, scorer=OSA.distance, score_cutoff=_MOST_EDITS, limit=None
+                ):
+                    if token_similarity(token, word) > 0:
+                        partners[at] |= bit
+            # As written: any listed word for a query word normalisation rewrote, else those it rewrote.
+            compared = range(len(new)) if token_raw != token else rewritten
+            raws = [new[at][1] for at in compared]
+            for raw, _distance, at in process.extract(
+                token_raw, raws, scorer=OSA.distance, score_cutoff=_MOST_EDITS, limit=None
+            ):
+                if token_similarity(token_raw, raw) > 0:
+                    partners[compared[at]] |= bit
+        facts_of = self.index.word_facts
+        for pair, bits in zip(new, partners, strict=True):
+            facts = facts_of.get(pair[0]) or word_facts(self.index, pair[0])
+            seen[pair] = (bits, facts.weight if not bits or facts.known else 1.0, facts.weight)
 
     def partner_bound(self, words: tuple[tuple[str, str], ...]) -> tuple[float, bool]:
         """An upper bound of the alignment's word similarity with a candidate name (its words as
-        ``NameIndex.word_pairs`` holds them), and whether every query word has a partner in it (only then
-        can all be matched), without aligning.
+        ``NameIndex.word_pairs`` holds them, passed to :meth:`learn_words` first), and whether every query
+        word has a partner in it (only then can all be matched), without aligning.
 
         In the alignment a word without a partner (no equal or resembling word on the other side) counts its
         weight and nothing matched; here a word with one counts as matched in full, at the most it could
@@ -214,10 +251,7 @@ class Aligner:
         partnered = 0
         borrowed: dict[int, float] = {}
         for pair in words:
-            facts = seen.get(pair)
-            if facts is None:
-                facts = seen[pair] = self._bound_facts(*pair)
-            partners, weight, own_weight = facts
+            partners, weight, own_weight = seen[pair]
             if not partners:
                 unmatched += weight
                 continue
@@ -236,23 +270,6 @@ class Aligner:
                     matched += facts_of_word.weight if facts_of_word.known else borrowed[position]
         total = matched + unmatched
         return (matched / total if total else 0.0), partnered == self._everyone
-
-    def _bound_facts(self, word: str, raw: str) -> tuple[int, float, float]:
-        """For a listed word: the query words it is or could be the partner of (a bit per position: equal or
-        resembling it), what it weighs in the bound, and its own weight (which a partner may borrow)."""
-        partners = 0
-        for position in self._equal.get(word, ()):
-            partners |= 1 << position
-        words = self._words
-        for position in self._worth_comparing(word, raw):
-            token, token_raw = words[position]
-            if token_similarity(token, word) > 0 or (
-                (token_raw != token or raw != word) and token_similarity(token_raw, raw) > 0
-            ):
-                partners |= 1 << position
-        facts = self.index.word_facts.get(word) or word_facts(self.index, word)
-        weight = facts.weight if not partners or facts.known else 1.0
-        return partners, weight, facts.weight
 
     def align(self, name: NormalizedName) -> Alignment:
         """Both directions of the comparison of the query with one candidate name."""
@@ -312,6 +329,7 @@ class Aligner:
         if by_length is None:
             by_length = self._by_length[len(word)] = self._near_in_length(len(word))
         return sorted({*equal, *by_length}) if equal else by_length
+
 
     def _near_in_length(self, length: int) -> list[int]:
         positions = set(self._rewritten)

@@ -183,17 +183,18 @@ class Screener:
         are aligned (docs/screening.md, "Performance", says why no hit is lost)."""
         variants, parties, word_pairs = self.index.variants, self.parties, self.index.word_pairs
         query = aligner.query
-        floor = threshold - _BOUND_SLACK
+        words_needed = threshold - _BOUND_SLACK - MAX_BONUS
         kept = []
+        aligner.learn_words(pair for variant_id in variant_ids for pair in word_pairs[variant_id])
         for variant_id in variant_ids:
-            variant = variants[variant_id]
-            party = parties[variant.party_index]
-            if (lists and party.list_code not in lists) or (entries is not None and party.key not in entries):
-                continue
+            if lists or entries is not None:
+                party = parties[variants[variant_id].party_index]
+                if (lists and party.list_code not in lists) or (entries is not None and party.key not in entries):
+                    continue
             words, every_word = aligner.partner_bound(word_pairs[variant_id])
             if every_word:
                 words += features.contained_bonus(words)
-            if max(words, compact_similarity(query, variant.normalized)) + MAX_BONUS >= floor:
+            if words >= words_needed or compact_similarity(query, variants[variant_id].normalized) >= words_needed:
                 kept.append(variant_id)
         return kept
 
