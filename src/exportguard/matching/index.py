@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from rapidfuzz import process
@@ -74,7 +75,12 @@ def name_variants(party: Party) -> list[tuple[str, str]]:
     return list(variants.items())
 
 
-def _spellings(name: str, kind: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=1 << 17)
+def _spellings(name: str, kind: str) -> tuple[tuple[str, str], ...]:
+    """Remembered: the gazetteer lookup and the index both ask for every listed name's spellings."""
+    if "(" not in name and ":" not in name:
+        # Neither a bracketed short name nor an affiliate clause (whose marker ends in a colon).
+        return ((" ".join(name.split()), kind),) if name.strip() else ()
     spellings = [(name, kind)]
     parts = _AFFILIATE.split(name)
     if len(parts) == 2:
@@ -84,7 +90,7 @@ def _spellings(name: str, kind: str) -> list[tuple[str, str]]:
         spellings += [(short, SHORT_NAME) for short in short_names]
         if short_names:
             spellings.append((_PARENTHETICAL.sub(" ", part), part_kind))
-    return [(" ".join(text.split()), text_kind) for text, text_kind in spellings if text.strip()]
+    return tuple((" ".join(text.split()), text_kind) for text, text_kind in spellings if text.strip())
 
 
 def deletions(token: str) -> set[str]:
@@ -396,9 +402,13 @@ def _idf_weights(document_frequency: Counter[str], documents: int) -> dict[str, 
 
 
 def _deletion_map(postings: dict[str, list[int]]) -> dict[str, list[str]]:
-    by_deletion: dict[str, list[str]] = defaultdict(list)
+    by_deletion: dict[str, list[str]] = {}
     for token in postings:
         if len(token) >= MIN_FUZZY_LENGTH:
-            for shorter in deletions(token):
-                by_deletion[shorter].append(token)
-    return dict(by_deletion)
+            for shorter in {token[:i] + token[i + 1 :] for i in range(len(token))}:
+                listed = by_deletion.get(shorter)
+                if listed is None:
+                    by_deletion[shorter] = [token]
+                else:
+                    listed.append(token)
+    return by_deletion
