@@ -111,7 +111,7 @@ def test_the_partner_bound_holds_for_every_candidate(query: str) -> None:
     for index in (reference_screener().index, PART.index):
         aligner = Aligner(normalized, index)
         candidates = index.candidates(normalized, 200)
-        aligner.learn_words(pair for variant_id in candidates for pair in index.word_pairs[variant_id])
+        aligner.learn_words({pair for variant_id in candidates for pair in index.word_pairs[variant_id]})
         for variant_id in candidates:
             bound, every_word = aligner.partner_bound(index.word_pairs[variant_id])
             alignment = aligner.align(index.variants[variant_id].normalized)

@@ -37,6 +37,8 @@ MIN_FUZZY_LENGTH = 4
 TWO_EDIT_LENGTH = 8
 #: Customer files repeat their words, so neighbours are remembered; the memo is emptied when full.
 _SIMILAR_MEMO_SIZE = 200_000
+#: Variant ids the memo of what each query word retrieves may hold (about 40 MB) before it is emptied.
+_FOUND_MEMO_IDS = 1_000_000
 #: Weight of a word no list name contains: telling, but often a typo of a common word.
 UNSEEN_WEIGHT = 0.7
 #: A listed word this many times rarer than a word one edit away is read as a misspelling of it
@@ -151,6 +153,10 @@ class NameIndex:
             self._compact[variant.normalized.compact].append(variant_id)
         self._by_deletion = _deletion_map(self._postings)
         self._common_sets: dict[str, frozenset[int]] = {}
+        self._found: dict[str, frozenset[int]] = {}
+        self._found_held = 0
+        #: Per variant, how many words it has and how long they are joined up (for compact_similarity).
+        self.compact_shapes = [(len(v.normalized.tokens), len(v.normalized.compact)) for v in self.variants]
         self._by_end: dict[tuple[str, int], list[str]] | None = None
         self._spellings: dict[str, str] = {}
         #: Whose vocabulary decides what a misspelt word stands for: the larger list's, for a part of it.
@@ -223,7 +229,7 @@ class NameIndex:
             if self._is_common(token):
                 common.append((self._common_postings(self.spelling(token)), weight))
                 continue
-            found = self._matching_variants(token)
+            found = self._found_by(token)
             shares.append((found, weight))
             if self.is_distinctive(token):
                 reached |= found
@@ -266,6 +272,19 @@ class NameIndex:
             taken += ((key, abs(lengths[variant_id] - size), variant_id) for variant_id in group)
         taken.sort()
         return [variant_id for *_, variant_id in taken[:limit]]
+
+    def _found_by(self, token: str) -> frozenset[int]:
+        """:meth:`_matching_variants`, remembered for the words customer names repeat (up to a number of
+        variant ids in all, then forgotten)."""
+        found = self._found.get(token)
+        if found is None:
+            found = frozenset(self._matching_variants(token))
+            self._found_held += len(found)
+            if self._found_held > _FOUND_MEMO_IDS:
+                self._found.clear()
+                self._found_held = len(found)
+            self._found[token] = found
+        return found
 
     def _common_postings(self, word: str) -> frozenset[int]:
         """The variants holding a word too common to retrieve by (a few such words, remembered)."""

@@ -11,6 +11,7 @@ from exportguard.lists.countries import ISO_ALPHA2
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching import features
 from exportguard.matching.alignment import (
+    COMPACT_LENGTH_SLACK,
     Aligner,
     Alignment,
     compact_similarity,
@@ -185,7 +186,9 @@ class Screener:
         query = aligner.query
         words_needed = threshold - _BOUND_SLACK - MAX_BONUS
         kept = []
-        aligner.learn_words(pair for variant_id in variant_ids for pair in word_pairs[variant_id])
+        aligner.learn_words(set().union(*[word_pairs[variant_id] for variant_id in variant_ids]))
+        shapes = self.index.compact_shapes
+        words_in_query, query_length = len(query.tokens), len(query.compact)
         for variant_id in variant_ids:
             if lists or entries is not None:
                 party = parties[variants[variant_id].party_index]
@@ -194,7 +197,14 @@ class Screener:
             words, every_word = aligner.partner_bound(word_pairs[variant_id])
             if every_word:
                 words += features.contained_bonus(words)
-            if words >= words_needed or compact_similarity(query, variants[variant_id].normalized) >= words_needed:
+            if words >= words_needed:
+                kept.append(variant_id)
+                continue
+            # compact_similarity is 0 for names of as many words, or lengths apart: not worth the call.
+            name_words, name_length = shapes[variant_id]
+            if name_words == words_in_query or abs(name_length - query_length) > COMPACT_LENGTH_SLACK:
+                continue
+            if compact_similarity(query, variants[variant_id].normalized) >= words_needed:
                 kept.append(variant_id)
         return kept
 
