@@ -8,7 +8,8 @@ place names. Exact partners are found by set lookup; only the rest pay for an ed
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -202,12 +203,12 @@ class Aligner:
         self._bound_words: dict[tuple[str, str], tuple[int, float, float]] = {}
         self._equal_bits = {token: sum(1 << position for position in positions) for token, positions in self._equal.items()}
 
-    def learn_words(self, pairs: Collection[tuple[str, str]]) -> None:
+    def learn_words(self, pairs: AbstractSet[tuple[str, str]]) -> None:
         """Work out, for the listed words (with their spellings as written) of the candidates about to be
         bounded, which query words each is equal to or resembles: a batch per query word, the edit distances
         computed by rapidfuzz and only the close ones confirmed with :func:`token_similarity`."""
         seen = self._bound_words
-        new = [pair for pair in pairs if pair not in seen]
+        new = list(pairs - seen.keys())
         if not new:
             return
         equal_bits = self._equal_bits
