@@ -27,7 +27,7 @@ PARTIES = bundled_csl().parties
 NAMES = [name for party in PARTIES[::7] for name in party.all_names[:2]]
 SMALL = Screener(ListSnapshot(bundled_csl().version, PARTIES[:400]))
 PART = Screener(ListSnapshot(bundled_csl().version, PARTIES[400:700]), statistics_of=SMALL.index)
-settled = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settled = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _misspelt(name: str, rnd: random.Random) -> str:
