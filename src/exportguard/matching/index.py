@@ -136,6 +136,8 @@ class NameIndex:
         self._retrieved: dict[str, tuple[bool, frozenset[int]]] = {}
         #: Memo of which words of an indexed name a query word resembles (alignment.word_similarity_bound).
         self.resembled: dict[tuple[str, str, int], tuple[int, ...]] = {}
+        #: Per variant, how many words it has and how long they are joined up (for compact_similarity).
+        self.compact_shapes: list[tuple[int, int]] = []
         #: Each variant's words with their spellings as written, the pairs shared between variants.
         self.word_pairs: list[tuple[tuple[str, str], ...]] = []
         pairs: dict[tuple[str, str], tuple[str, str]] = {}
@@ -150,13 +152,13 @@ class NameIndex:
                 self._postings[token].append(variant_id)
             for joined in _joined_pairs(variant.normalized.tokens):
                 self._joined[joined].append(variant_id)
-            self._compact[variant.normalized.compact].append(variant_id)
+            compact = variant.normalized.compact
+            self._compact[compact].append(variant_id)
+            self.compact_shapes.append((len(variant.normalized.tokens), len(compact)))
         self._by_deletion = _deletion_map(self._postings)
         self._common_sets: dict[str, frozenset[int]] = {}
         self._found: dict[str, frozenset[int]] = {}
         self._found_held = 0
-        #: Per variant, how many words it has and how long they are joined up (for compact_similarity).
-        self.compact_shapes = [(len(v.normalized.tokens), len(v.normalized.compact)) for v in self.variants]
         self._by_end: dict[tuple[str, int], list[str]] | None = None
         self._spellings: dict[str, str] = {}
         #: Whose vocabulary decides what a misspelt word stands for: the larger list's, for a part of it.
