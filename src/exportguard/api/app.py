@@ -73,3 +73,11 @@ def create_app(database_url: str | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__, "database": engine.dialect.name}
 
     return app
+
+
+def served_app() -> FastAPI:
+    """The app as ``exportguard serve`` runs it: the screening index is built, and frozen out of the
+    garbage collector's reach, at start-up rather than by the first query."""
+    app = create_app()
+    app.router.add_event_handler("startup", app.state.lists.screener)
+    return app

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from exportguard.batch.runner import RECORD_FLOOR, Customer, FullScreen, LocalRunner, ScreeningResult, screen_customer
+from exportguard.heap import collector_paused
 from exportguard.lists.model import ListSnapshot
 from exportguard.lists.versions import ListDiff
 from exportguard.matching.screener import Screener, ScreeningInputError
@@ -33,8 +34,9 @@ class RescreenOutcome:
 
 def delta_screener(new: ListSnapshot, changes: ListDiff, full: Screener | None = None) -> Screener:
     """A screener over only the added and modified entries, weighted like the full new version."""
-    full = full or Screener(new)
-    return Screener(ListSnapshot(new.version, changes.changed), statistics_of=full.index)
+    with collector_paused():
+        full = full or Screener(new)
+        return Screener(ListSnapshot(new.version, changes.changed), statistics_of=full.index)
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,8 @@ def rescreen(
     """
     previous = list(previous)
     runner = runner or LocalRunner()
-    full = full or Screener(new)
+    with collector_paused():
+        full = full or Screener(new)
     screen = DeltaScreen(full, delta_screener(new, changes, full), recorded_pairs(previous, changes), runner.threshold)
     results = [row for rows in runner.map(screen, customers, progress) for row in rows]
     before = {(result.customer_id, result.entry_key) for result in previous}

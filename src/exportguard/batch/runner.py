@@ -10,10 +10,13 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from multiprocessing.pool import AsyncResult
+from typing import Any, Protocol
 
+from exportguard.heap import collector_paused, freeze_long_lived, is_frozen
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching.model import DEFAULT_THRESHOLD, Hit
 from exportguard.matching.normalize import NormalizedName
@@ -54,6 +57,10 @@ class ScreeningResult:
     def is_hit(self, threshold: float = DEFAULT_THRESHOLD) -> bool:
         """A hit to review, as opposed to a near miss recorded for the next re-screen."""
         return self.score >= threshold
+
+    def row(self) -> ResultRow:
+        """The fields as a plain tuple, in order: how a worker process sends the result back."""
+        return self.customer_id, self.entry_key, self.score, self.matched_name, self.list_version, self.features
 
     @classmethod
     def of(cls, customer: Customer, hit: Hit) -> ScreeningResult:
@@ -115,20 +122,36 @@ def partitions(customers: Iterable[Customer], size: int) -> Iterator[list[Custom
         yield chunk
 
 
-_worker_screen: PartitionScreen | None = None
+#: A result row as a worker sends it back: the :class:`ScreeningResult` fields in order. Plain tuples
+#: pickle in a fraction of a dataclass's time, and the repeated list version is pickled once per partition.
+ResultRow = tuple[str, str, float, str, str, str]
+
+_worker_screen: Callable[[Any], list[ScreeningResult]] | None = None
 _worker_customers: Sequence[Customer] = ()
 
 
-def _init_worker(screen: PartitionScreen, customers: Sequence[Customer] = ()) -> None:
+def _init_worker(screen: Callable[[Any], list[ScreeningResult]], customers: Sequence[Customer] = ()) -> None:
     global _worker_screen, _worker_customers
     _worker_screen, _worker_customers = screen, customers
 
 
-def _screen_in_worker(part: list[Customer] | range) -> tuple[int, list[ScreeningResult]]:
-    """Screen a partition: the customers themselves, or a range of the list the worker inherited."""
+def _screen_part(part: Sequence[Any] | range) -> tuple[int, list[ScreeningResult]]:
+    """Screen a partition: its items, or a range of the customer list the worker inherited."""
     assert _worker_screen is not None
-    chunk = list(_worker_customers[part.start : part.stop]) if isinstance(part, range) else part
+    chunk = _worker_customers[part.start : part.stop] if isinstance(part, range) else part
     return len(chunk), _worker_screen(chunk)
+
+
+def _screen_in_worker(part: Sequence[Any] | range) -> tuple[int, list[ResultRow]]:
+    """As :func:`_screen_part`, sending back plain rows: customers without a result cost nothing on the way back."""
+    count, results = _screen_part(part)
+    return count, [result.row() for result in results]
+
+
+#: Partitions handed to the pool ahead of the one whose results are awaited, per worker process: enough
+#: that no worker waits while the parent reads or writes a chunk, few enough that a streamed customer
+#: table is never held in memory whole.
+PARTITIONS_AHEAD = 2
 
 
 @dataclass
@@ -142,7 +165,10 @@ class LocalRunner:
 
     def run(self, snapshot: ListSnapshot, customers: Iterable[Customer],
             progress: Callable[[int], None] | None = None) -> Iterator[list[ScreeningResult]]:
-        return self.map(FullScreen(self.screener or Screener(snapshot), self.threshold), customers, progress)
+        if self.screener is None:
+            with collector_paused():
+                self.screener = Screener(snapshot)
+        return self.map(FullScreen(self.screener, self.threshold), customers, progress)
 
     def map(self, screen: PartitionScreen, customers: Iterable[Customer],
             progress: Callable[[int], None] | None = None) -> Iterator[list[ScreeningResult]]:
@@ -152,30 +178,52 @@ class LocalRunner:
     def map_partitions(self, screen: PartitionScreen,
                        customers: Iterable[Customer]) -> Iterator[tuple[int, list[ScreeningResult]]]:
         """As :meth:`map`, with how many customers each partition held: the n-th result covers the n-th
-        consecutive ``chunk_size`` customers (a caller committing partition by partition needs to know)."""
+        consecutive ``chunk_size`` customers (a caller committing partition by partition needs to know).
+
+        A list is inherited by the worker processes (forked after it was built), and only ranges of it are
+        sent; other iterables (a database cursor) are sent a partition at a time.
+        """
+        size = self.chunk_size
+        if isinstance(customers, list):
+            inherited: Sequence[Customer] = customers
+            ranges = (range(start, min(start + size, len(customers))) for start in range(0, len(customers), size))
+            return self.stream(screen, ranges, inherited)
+        return self.stream(screen, partitions(customers, size))
+
+    def stream(self, screen: Callable[[Any], list[ScreeningResult]], parts: Iterable[Sequence[Any] | range],
+               inherited: Sequence[Customer] = ()) -> Iterator[tuple[int, list[ScreeningResult]]]:
+        """``screen`` over each of ``parts`` (items the screen understands, or ranges of ``inherited``), in
+        order, with each part's size. Parts are drawn from ``parts`` only as workers free up, on the calling
+        thread: a caller streaming them from a database reads, and writes results, between partitions."""
         processes = self.processes or os.cpu_count() or 1
         if processes == 1:
-            _init_worker(screen)
-            yield from map(_screen_in_worker, partitions(customers, self.chunk_size))
+            _init_worker(screen, inherited)
+            yield from map(_screen_part, parts)
             return
         # fork shares the built screener with the workers copy-on-write instead of pickling it; frozen
         # objects are skipped by the workers' garbage collector, which would otherwise walk (and so copy)
         # every page of the parent's heap.
-        # A list is inherited the same way, and only ranges of it are sent; other iterables (a database
-        # cursor) are sent a partition at a time.
         context = multiprocessing.get_context("fork")
-        inherited: Sequence[Customer] = customers if isinstance(customers, list) else ()
-        size = self.chunk_size
-        parts: Iterable[list[Customer] | range] = (
-            (range(start, min(start + size, len(inherited))) for start in range(0, len(inherited), size))
-            if inherited else partitions(customers, size)
-        )
+        frozen_before = is_frozen()
         gc.freeze()
         try:
             with context.Pool(processes, initializer=_init_worker, initargs=(screen, inherited)) as pool:
-                yield from pool.imap(_screen_in_worker, parts)
+                pending: deque[AsyncResult[tuple[int, list[ResultRow]]]] = deque()
+                for part in parts:
+                    pending.append(pool.apply_async(_screen_in_worker, (part,)))
+                    if len(pending) > PARTITIONS_AHEAD * processes:
+                        yield _results(pending.popleft().get())
+                while pending:
+                    yield _results(pending.popleft().get())
         finally:
-            gc.unfreeze()
+            # A long-lived index frozen before (the library's, a server's) stays frozen; what this run
+            # froze besides is given back to the collector.
+            freeze_long_lived() if frozen_before else gc.unfreeze()
+
+
+def _results(done: tuple[int, list[ResultRow]]) -> tuple[int, list[ScreeningResult]]:
+    count, rows = done
+    return count, [ScreeningResult(*row) for row in rows]
 
 
 def _reported(done: Iterator[tuple[int, list[ScreeningResult]]],

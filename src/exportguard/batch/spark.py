@@ -8,13 +8,14 @@ partition it is given.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import astuple, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
 from exportguard.batch.runner import RECORD_FLOOR, Customer, ScreeningResult, screen_partition
+from exportguard.heap import collector_paused, freeze_long_lived
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching.screener import Screener
 
@@ -27,17 +28,21 @@ _screeners: dict[str, Screener] = {}
 
 
 def _screener(snapshot: ListSnapshot) -> Screener:
-    """This worker's screener for the snapshot, built on first use."""
-    if snapshot.version.id not in _screeners:
-        _screeners[snapshot.version.id] = Screener(snapshot)
-    return _screeners[snapshot.version.id]
+    """This Python worker's screener for the snapshot, built on first use and frozen out of the garbage
+    collector's reach, as the local runner's workers have it (exportguard.heap)."""
+    screener = _screeners.get(snapshot.version.id)
+    if screener is None:
+        with collector_paused():
+            screener = _screeners[snapshot.version.id] = Screener(snapshot)
+        freeze_long_lived()
+    return screener
 
 
 def _partition_screener(broadcast: Any, threshold: float) -> Callable[[Iterable[Any]], Iterator[tuple[Any, ...]]]:
     def screen(rows: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
-        customers = [Customer(str(row["id"]), row["name"], row["country"] or None, row["address"] or None)
-                     for row in rows]
-        yield from (astuple(result) for result in screen_partition(_screener(broadcast.value), customers, threshold))
+        screener = _screener(broadcast.value)
+        customers = [Customer(str(key), name, country or None, address or None) for key, name, country, address in rows]
+        yield from (result.row() for result in screen_partition(screener, customers, threshold))
 
     return screen
 

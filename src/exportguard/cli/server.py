@@ -66,9 +66,9 @@ def serve(
     options = {"factory": True, "host": host, "port": port, "log_level": "warning", "access_log": False}
     if workers > 1:  # uvicorn's supervisor binds the socket before it starts the workers
         console.print(f"{announce} ({workers} workers)")
-        uvicorn.run("exportguard.api.app:create_app", workers=workers, **options)  # type: ignore[arg-type]
+        uvicorn.run("exportguard.api.app:served_app", workers=workers, **options)  # type: ignore[arg-type]
         return
-    AnnouncingServer(uvicorn.Config("exportguard.api.app:create_app", **options), announce).run()  # type: ignore[arg-type]
+    AnnouncingServer(uvicorn.Config("exportguard.api.app:served_app", **options), announce).run()  # type: ignore[arg-type]
 
 
 @db_app.command("upgrade")

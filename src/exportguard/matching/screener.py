@@ -7,6 +7,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from exportguard.heap import collector_paused, freeze_long_lived
 from exportguard.lists.countries import ISO_ALPHA2
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching import features
@@ -312,17 +313,24 @@ def reference_screener() -> Screener:
     scores, must-show names): their answers do not move when newer lists are bundled."""
     from exportguard.lists.bundled import matching_reference, native_names_for
 
-    snapshot = matching_reference()
-    return Screener(snapshot, native_names_for(snapshot))
+    with collector_paused():
+        snapshot = matching_reference()
+        screener = Screener(snapshot, native_names_for(snapshot))
+    freeze_long_lived()
+    return screener
 
 
 @lru_cache(maxsize=1)
 def default_screener() -> Screener:
-    """The screener over the bundled lists, built once per process."""
+    """The screener over the bundled lists, built once per process and frozen out of the garbage
+    collector's reach (exportguard.heap), so no query pays for a walk over the index."""
     from exportguard.lists.bundled import default_snapshot, native_names_for
 
-    snapshot = default_snapshot()
-    return Screener(snapshot, native_names_for(snapshot))
+    with collector_paused():
+        snapshot = default_snapshot()
+        screener = Screener(snapshot, native_names_for(snapshot))
+    freeze_long_lived()
+    return screener
 
 
 def _upper_codes(lists: Collection[str] | None) -> frozenset[str] | None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
+from exportguard.heap import collector_paused, freeze_long_lived
 from exportguard.lists.bundled import native_names_for
 from exportguard.matching.screener import Screener, default_screener
 from exportguard.store.base import database_url, make_engine, session_factory
@@ -63,10 +64,15 @@ def _records_in_force(session: Session) -> list[ListVersionRecord]:
 
 
 def _build(session: Session, records: list[ListVersionRecord]) -> Screener:
+    """The index over ``records``, frozen out of the garbage collector's reach (the previous one given
+    back to it): a long-lived server's queries never pay for a walk over the index."""
     if not records:
         return default_screener()
-    snapshot = combined(session, records)
-    return Screener(snapshot, native_names_for(snapshot))
+    with collector_paused():
+        snapshot = combined(session, records)
+        screener = Screener(snapshot, native_names_for(snapshot))
+    freeze_long_lived()
+    return screener
 
 
 def screener_for(url: str | None = None) -> Screener:
