@@ -22,7 +22,7 @@ from exportguard.store import base, customer_store
 from exportguard.store.audit import AuditRecord, verify_chain
 from exportguard.store.customer_store import MonitoringError, import_customers, rescreen_customers, rescreen_in_chunks
 from exportguard.store.list_store import record_version
-from exportguard.store.monitoring import RescreenRun, ScreeningHitRecord
+from exportguard.store.monitoring import CustomerRecord, RescreenRun, ScreeningHitRecord
 from exportguard.store.users import create_user
 from exportguard.store.writes import write_transaction
 
@@ -191,3 +191,68 @@ def test_kill_9_of_a_rescreen_on_postgresql_resumes_where_it_stopped(
         assert verify_chain(session).ok
         actions = session.scalars(select(AuditRecord.action).where(AuditRecord.action == "customers.rescreened"))
         assert len(list(actions)) == 2
+
+
+def _decisions(sessions: sessionmaker[Session]) -> dict[tuple[str, str], tuple[float, str]]:
+    """Each stored hit by customer reference and entry: its score and status."""
+    with sessions() as session:
+        query = select(CustomerRecord.external_ref, ScreeningHitRecord).join(
+            CustomerRecord, CustomerRecord.id == ScreeningHitRecord.customer_id)
+        return {(ref, hit.entry_key): (hit.score, hit.status) for ref, hit in session.execute(query)}
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 40])
+def test_streamed_chunks_decide_as_one_screen_of_every_customer_in_memory(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """Whatever the chunk size (a chunk of one, chunks that end inside a run of a listed name's
+    customers, chunks wider than the pool's read-ahead), two worker processes reading chunks from the
+    database store exactly the hits the runner gives for the whole customer list held in memory."""
+    monkeypatch.setattr(customer_store, "CHUNK_CUSTOMERS", chunk)
+    _load(sessions, 90)
+    summary = rescreen_in_chunks(sessions, "test", LocalRunner(processes=2))
+    snapshot = ecfr_entity_list.load(FIXTURES / "bis_entity_list_excerpt.json")
+    with sessions() as session:
+        stored = list(session.scalars(select(CustomerRecord).order_by(CustomerRecord.id)))
+        everyone = [Customer(record.external_ref, record.name, record.country, record.address) for record in stored]
+        in_force = customer_store.combined(session, customer_store.in_force(session))
+        assert not any(record.needs_screening for record in stored)
+    assert summary.customers == 90
+    in_memory = [result for rows in LocalRunner(processes=1).run(in_force, everyone) for result in rows]
+    expected = {(r.customer_id, r.entry_key): (r.score, "new" if r.is_hit() else "watch") for r in in_memory}
+    assert _decisions(sessions) == expected
+    assert sum(status == "new" for _score, status in expected.values()) >= 90 // 5  # every listed name hits
+    assert {key for _ref, key in expected} & {party.key for party in snapshot.parties}
+
+
+def test_writes_landing_mid_run_are_screened_or_stay_due(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A customer renamed after its chunk was read stays due for the next run; one added, or renamed
+    before its chunk is read, is screened as it then reads."""
+    monkeypatch.setattr(customer_store, "CHUNK_CUSTOMERS", 10)
+    _load(sessions, 100)
+    listed = ecfr_entity_list.load(FIXTURES / "bis_entity_list_excerpt.json").parties[1].name
+    writes: list[str] = []
+
+    def write_after_first_chunk(_count: int) -> None:
+        if writes:
+            return
+        with write_transaction(sessions) as session:
+            import_customers(session, [Customer("K-1", "Renamed After Reading Ltd"),  # in the first chunk
+                                       Customer("K-99", listed),  # in the last chunk, not read yet
+                                       Customer("K-new", listed)], "test")
+        writes.append("done")
+
+    rescreen_in_chunks(sessions, "test", LocalRunner(processes=1), write_after_first_chunk)
+    with sessions() as session:
+        due = {record.external_ref for record in session.scalars(
+            select(CustomerRecord).where(CustomerRecord.needs_screening))}
+    assert due == {"K-1"}
+    hits = _decisions(sessions)
+    assert any(ref == "K-99" and status == "new" for (ref, _key), (_score, status) in hits.items())
+    assert any(ref == "K-new" and status == "new" for (ref, _key), (_score, status) in hits.items())
+    again = rescreen_in_chunks(sessions, "test", LocalRunner(processes=1))
+    assert again.mode == "delta"
+    with sessions() as session:
+        assert session.scalars(select(CustomerRecord).where(CustomerRecord.needs_screening)).all() == []

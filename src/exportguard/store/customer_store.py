@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import astuple, dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from exportguard.batch.delta import ChangedOrFresh, DeltaScreen, delta_screener, recorded_pairs
-from exportguard.batch.runner import Customer, FullScreen, LocalRunner, PartitionScreen, ScreeningResult
+from exportguard.batch.delta import ChangedOrFresh, DeltaScreen, delta_screener
+from exportguard.batch.runner import Customer, FullScreen, LocalRunner, ScreeningResult
+from exportguard.heap import collector_paused
 from exportguard.lists.bundled import bundled_parts, default_snapshot
 from exportguard.lists.model import ListSnapshot, Party, layered
 from exportguard.lists.versions import content_hash, diff
@@ -125,9 +128,32 @@ def _last_screened(session: Session) -> list[ListVersionRecord]:
     return list(latest.values())
 
 
-#: Customers screened, then committed, at a time by :func:`rescreen_in_chunks`: each commit holds the
+#: Customers read, screened, then committed, at a time by :func:`rescreen_in_chunks`: each commit holds the
 #: write lock for a few tens of milliseconds, and is the checkpoint a killed run resumes after.
 CHUNK_CUSTOMERS = 500
+
+#: A stored customer as sent to a worker process: id, name, country, address, the fields of its stored
+#: normal form (None: the worker normalises), whether it was added or changed since the last re-screen,
+#: and the unchanged entries it has results on (what a delta re-screen looks at again).
+StoredRow = tuple[str, str, str | None, str | None, tuple[Any, ...] | None, bool, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class StoredScreen:
+    """Screens a chunk of :data:`StoredRow`: every customer in full, or in a delta run (``changed`` set)
+    customers added or changed in full and the others against the list changes (:class:`DeltaScreen`)."""
+
+    full: FullScreen
+    changed: Screener | None = None
+
+    def __call__(self, rows: Sequence[StoredRow]) -> list[ScreeningResult]:
+        customers = [Customer(key, name, country, address, NormalizedName(*form) if form else None)
+                     for key, name, country, address, form, _fresh, _recorded in rows]
+        if self.changed is None:
+            return self.full(customers)
+        recorded = {row[0]: frozenset(row[6]) for row in rows if row[6]}
+        delta = DeltaScreen(self.full.screener, self.changed, recorded, self.full.threshold)
+        return ChangedOrFresh(self.full, delta, frozenset(row[0] for row in rows if row[5]))(customers)
 
 
 @dataclass
@@ -136,13 +162,11 @@ class _Plan:
 
     version_ids: list[str]
     snapshot: ListSnapshot
-    screen: PartitionScreen
-    #: The customers still to screen, in id order (after the checkpoint when resuming).
-    customers: list[Customer]
-    #: Customer id -> (name, country, address) as screened: a customer changed meanwhile stays due.
-    screened_as: dict[str, tuple[str, str | None, str | None]]
-    #: Customer id -> its name's normal form, where the stored one is missing or stale.
-    normal_forms: dict[str, dict[str, Any]]
+    screen: StoredScreen
+    #: Customers after this id are still to screen (the checkpoint when resuming, else 0).
+    after: int
+    #: Entries changed or removed since the last re-screen (delta runs): results on them are not recorded.
+    gone: frozenset[str]
     hashes: dict[str, str]
     summary: RescreenSummary
     resume_run: int | None
@@ -150,22 +174,38 @@ class _Plan:
     run_id: int = 0
 
 
+@dataclass(frozen=True)
+class _Chunk:
+    """Consecutive stored customers as read for screening, with what writing their results back needs."""
+
+    rows: list[StoredRow]
+    #: Customer id -> (name, country, address) as screened: a customer changed meanwhile stays due.
+    screened_as: dict[int, tuple[str, str | None, str | None]]
+    #: Customer id -> its name's normal form, where the stored one was missing or stale.
+    normal_forms: dict[int, dict[str, Any]]
+
+    @property
+    def ids(self) -> tuple[int, int]:
+        return int(self.rows[0][0]), int(self.rows[-1][0])
+
+
 def rescreen_in_chunks(factory: sessionmaker[Session], actor: str, runner: LocalRunner | None = None,
                        progress: Callable[[int], None] | None = None, full: bool = False,
                        resume_only: bool = False) -> RescreenSummary:
-    """Bring every customer's hits up to the lists in force, committing ``CHUNK_CUSTOMERS`` at a time.
+    """Bring every customer's hits up to the lists in force, ``CHUNK_CUSTOMERS`` at a time.
 
-    Nothing is locked while screening; each chunk's hits are written in a short transaction that also
-    moves the run's checkpoint. A run that was killed is resumed after its checkpoint by the next call
-    when the lists in force are the same (``resume_only``: only resume, refuse otherwise); with other
-    lists in force, or ``full``, it is abandoned and every customer is screened in full.
+    Customers are read a chunk at a time (never all in memory), screened in the runner's workers, and each
+    chunk's hits are written in a short transaction that also moves the run's checkpoint; nothing is locked
+    while screening. A run that was killed is resumed after its checkpoint by the next call when the lists
+    in force are the same (``resume_only``: only resume, refuse otherwise); with other lists in force, or
+    ``full``, it is abandoned and every customer is screened in full.
     """
     runner = runner or LocalRunner()
     with factory() as session:
         plan = _plan(session, runner, full, resume_only)
     with write_transaction(factory) as session:
         _claim(session, plan, actor)
-    for chunk, results in _screened_chunks(plan, runner, progress):
+    for chunk, results in _screened_chunks(plan, runner, factory, progress):
         with write_transaction(factory) as session:
             _apply_chunk(session, plan, chunk, results)
     with write_transaction(factory) as session:
@@ -178,7 +218,7 @@ def rescreen_customers(session: Session, actor: str, runner: LocalRunner | None 
     runner = runner or LocalRunner()
     plan = _plan(session, runner, full, resume_only=False)
     _claim(session, plan, actor)
-    for chunk, results in _screened_chunks(plan, runner, progress):
+    for chunk, results in _screened_chunks(plan, runner, lambda: nullcontext(session), progress):
         _apply_chunk(session, plan, chunk, results)
     return _finish(session, plan, actor)
 
@@ -194,7 +234,6 @@ def _plan(session: Session, runner: LocalRunner, full: bool, resume_only: bool) 
     if resume_only and not resuming:
         raise MonitoringError("no interrupted re-screen to resume" if unfinished is None else
                               "the interrupted re-screen was against other list versions: run `rescreen` again")
-    new = combined(session, versions)
     screened = _last_screened(session)
     if resuming and unfinished is not None:
         mode, reason, after = unfinished.mode, unfinished.reason, unfinished.last_customer_id
@@ -203,32 +242,19 @@ def _plan(session: Session, runner: LocalRunner, full: bool, resume_only: bool) 
         reason = _full_rescreen_reason(screened, full) or interrupted
         mode, after = ("full" if reason else "delta"), 0
         reason = reason or "list changes since the last re-screen, and customers added or changed"
-    customers, screened_as, normal_forms, fresh = [], {}, {}, set()
-    for record in session.scalars(select(CustomerRecord).where(CustomerRecord.id > after).order_by(CustomerRecord.id)):
-        normalized, to_store = _normal_form_of(record)
-        customer_id = str(record.id)
-        customers.append(Customer(customer_id, record.name, record.country, record.address, normalized))
-        screened_as[customer_id] = (record.name, record.country, record.address)
-        if to_store is not None:
-            normal_forms[customer_id] = to_store
-        if record.needs_screening:
-            fresh.add(customer_id)
-    screen_all = FullScreen(Screener(new), runner.threshold)
-    screen: PartitionScreen = screen_all
-    if mode == "delta":
-        previous = [_result(hit) for hit in session.scalars(select(ScreeningHitRecord).where(
-            ScreeningHitRecord.customer_id > after, ScreeningHitRecord.status != "retired"))
-            if str(hit.customer_id) not in fresh]
-        changes = diff(combined(session, screened), new)
-        changed_only = DeltaScreen(screen_all.screener, delta_screener(new, changes, screen_all.screener),
-                                   recorded_pairs(previous, changes), runner.threshold)
-        screen = ChangedOrFresh(screen_all, changed_only, frozenset(fresh))
+    with collector_paused():
+        new = combined(session, versions)
+        screen = StoredScreen(FullScreen(Screener(new), runner.threshold))
+        gone: frozenset[str] = frozenset()
+        if mode == "delta":
+            changes = diff(combined(session, screened), new)
+            gone = frozenset(party.key for party in (*changes.changed, *changes.removed))
+            screen = replace(screen, changed=delta_screener(new, changes, screen.full.screener))
     total = session.scalar(select(func.count()).select_from(CustomerRecord)) or 0
     summary = RescreenSummary(new.version.id, total, mode=mode, reason=reason, resumed_after=after,
                               carried=dict(unfinished.counts) if resuming and unfinished else {})
-    return _Plan(version_ids, new, screen, customers, screened_as, normal_forms,
-                 {party.key: content_hash(party) for party in new.parties}, summary,
-                 unfinished.id if resuming and unfinished else None,
+    return _Plan(version_ids, new, screen, after, gone, {party.key: content_hash(party) for party in new.parties},
+                 summary, unfinished.id if resuming and unfinished else None,
                  unfinished.id if unfinished and not resuming else None)
 
 
@@ -249,30 +275,83 @@ def _claim(session: Session, plan: _Plan, actor: str) -> None:
     plan.run_id = run.id
 
 
-def _screened_chunks(plan: _Plan, runner: LocalRunner,
-                     progress: Callable[[int], None] | None) -> Iterator[tuple[list[Customer], list[ScreeningResult]]]:
-    """Consecutive chunks of the plan's customers with their results, screened in the runner's workers."""
-    sized = replace(runner, chunk_size=min(runner.chunk_size, CHUNK_CUSTOMERS))
-    offset = 0
-    for count, results in sized.map_partitions(plan.screen, plan.customers):
+def _screened_chunks(plan: _Plan, runner: LocalRunner, reading: Callable[[], AbstractContextManager[Session]],
+                     progress: Callable[[int], None] | None) -> Iterator[tuple[_Chunk, list[ScreeningResult]]]:
+    """The plan's customers a chunk at a time with their results, screened in the runner's workers while
+    the next chunks are read (in a short session each, from ``reading``) and earlier ones written back."""
+    read: deque[_Chunk] = deque()
+
+    def chunks() -> Iterator[list[StoredRow]]:
+        for chunk in _stored_chunks(plan, reading, min(runner.chunk_size, CHUNK_CUSTOMERS)):
+            read.append(chunk)
+            yield chunk.rows
+
+    for count, results in runner.stream(plan.screen, chunks()):
         if progress:
             progress(count)
-        yield plan.customers[offset:offset + count], results
-        offset += count
+        yield read.popleft(), results
 
 
-def _apply_chunk(session: Session, plan: _Plan, chunk: list[Customer], results: list[ScreeningResult]) -> None:
+def _stored_chunks(plan: _Plan, reading: Callable[[], AbstractContextManager[Session]],
+                   size: int) -> Iterator[_Chunk]:
+    """Customers after the plan's checkpoint in id order, ``size`` at a time, read as they stand now: one
+    added during the run is screened too, one changed is screened as it reads (and stays due if it changes
+    again before its chunk is written)."""
+    after = plan.after
+    columns = (CustomerRecord.id, CustomerRecord.name, CustomerRecord.country, CustomerRecord.address,
+               CustomerRecord.needs_screening, CustomerRecord.normalized_name)
+    while True:
+        with reading() as session:
+            records = session.execute(select(*columns).where(CustomerRecord.id > after)
+                                      .order_by(CustomerRecord.id).limit(size)).all()
+            if not records:
+                return
+            low, high = records[0][0], records[-1][0]
+            recorded = _recorded(session, plan, (low, high)) if plan.screen.changed is not None else {}
+        rows: list[StoredRow] = []
+        screened_as: dict[int, tuple[str, str | None, str | None]] = {}
+        normal_forms: dict[int, dict[str, Any]] = {}
+        for number, name, country, address, fresh, stored in records:
+            form, to_store = _stored_form(name, stored)
+            if to_store is not None:
+                normal_forms[number] = to_store
+            screened_as[number] = (name, country, address)
+            rows.append((str(number), name, country, address, form, fresh,
+                         () if fresh else recorded.get(number, ())))
+        yield _Chunk(rows, screened_as, normal_forms)
+        after = high
+
+
+def _recorded(session: Session, plan: _Plan, ids: tuple[int, int]) -> dict[int, tuple[str, ...]]:
+    """Customer id -> the unchanged entries it has results on (hits and near misses), for the ids in range."""
+    query = select(ScreeningHitRecord.customer_id, ScreeningHitRecord.entry_key).where(
+        ScreeningHitRecord.customer_id.between(*ids), ScreeningHitRecord.status != "retired")
+    recorded: dict[int, list[str]] = defaultdict(list)
+    for customer_id, entry_key in session.execute(query):
+        if entry_key not in plan.gone:
+            recorded[customer_id].append(entry_key)
+    return {customer_id: tuple(keys) for customer_id, keys in recorded.items()}
+
+
+def _apply_chunk(session: Session, plan: _Plan, chunk: _Chunk, results: list[ScreeningResult]) -> None:
     """Write one chunk's hits, retire its customers' hits that no longer hold, and move the checkpoint."""
-    low, high = int(chunk[0].id), int(chunk[-1].id)
+    low, high = chunk.ids
     stored = {(str(h.customer_id), h.entry_key): h for h in session.scalars(
         select(ScreeningHitRecord).where(ScreeningHitRecord.customer_id.between(low, high)))}
     _apply(session, plan.summary, plan.hashes, results, stored, (low, high))
-    for record in session.scalars(select(CustomerRecord).where(CustomerRecord.id.between(low, high))):
-        customer_id = str(record.id)
-        if plan.screened_as.get(customer_id) == (record.name, record.country, record.address):
-            record.needs_screening = False
-            if customer_id in plan.normal_forms:
-                record.normalized_name = plan.normal_forms[customer_id]
+    due = select(CustomerRecord.id, CustomerRecord.name, CustomerRecord.country, CustomerRecord.address).where(
+        CustomerRecord.id.between(low, high), CustomerRecord.needs_screening)
+    screened = [number for number, *fields in session.execute(due) if chunk.screened_as.get(number) == tuple(fields)]
+    if screened:
+        session.execute(update(CustomerRecord).where(CustomerRecord.id.in_(screened)).values(needs_screening=False))
+    if chunk.normal_forms:
+        # Only where the name is still the one normalised: a rename meanwhile stored its own form.
+        customers = cast(Table, CustomerRecord.__table__)
+        session.execute(update(customers).where(customers.c.id == bindparam("number"),
+                                                customers.c.name == bindparam("screened_name"))
+                        .values(normalized_name=bindparam("form")),
+                        [{"number": number, "screened_name": chunk.screened_as[number][0], "form": form}
+                         for number, form in chunk.normal_forms.items()])
     run = session.get(RescreenRun, plan.run_id)
     if run is not None:
         run.last_customer_id, run.counts = high, plan.summary.counts()
@@ -313,21 +392,22 @@ def _normal_form(record: CustomerRecord) -> NormalizedName:
 
 def _normal_form_of(record: CustomerRecord) -> tuple[NormalizedName, dict[str, Any] | None]:
     """The customer's name normalised, and what to store when the stored form is missing or stale."""
-    stored = record.normalized_name or {}
-    if stored.get("fingerprint") == normalizer_fingerprint() and stored.get("original") == record.name:
-        return NormalizedName(record.name, tuple(stored["tokens"]), tuple(stored["legal_forms"]),
-                              bool(stored["cross_script"]), tuple(stored["raw_tokens"]),
-                              tuple(stored.get("cleaned", ()))), None
-    normalized = normalize(record.name)
-    return normalized, {"fingerprint": normalizer_fingerprint(), "original": record.name,
-                        "tokens": list(normalized.tokens), "legal_forms": list(normalized.legal_forms),
-                        "cross_script": normalized.cross_script, "raw_tokens": list(normalized.raw_tokens),
-                        "cleaned": list(normalized.cleaned)}
+    form, to_store = _stored_form(record.name, record.normalized_name)
+    return (NormalizedName(*form) if form else normalize(record.name)), to_store
 
 
-def _result(hit: ScreeningHitRecord) -> ScreeningResult:
-    return ScreeningResult(str(hit.customer_id), hit.entry_key, hit.score, hit.matched_name, hit.list_version,
-                           hit.features)
+def _stored_form(name: str, stored: dict[str, Any] | None) -> tuple[tuple[Any, ...] | None, dict[str, Any] | None]:
+    """The fields of the name's normal form, from what is stored while the normaliser is unchanged, and
+    what to store instead when the stored form is missing or stale."""
+    stored = stored or {}
+    if stored.get("fingerprint") == normalizer_fingerprint() and stored.get("original") == name:
+        return (name, tuple(stored["tokens"]), tuple(stored["legal_forms"]), bool(stored["cross_script"]),
+                tuple(stored["raw_tokens"]), tuple(stored.get("cleaned", ()))), None
+    normalized = normalize(name)
+    return astuple(normalized), {
+        "fingerprint": normalizer_fingerprint(), "original": name, "tokens": list(normalized.tokens),
+        "legal_forms": list(normalized.legal_forms), "cross_script": normalized.cross_script,
+        "raw_tokens": list(normalized.raw_tokens), "cleaned": list(normalized.cleaned)}
 
 
 def _apply(session: Session, summary: RescreenSummary, hashes: dict[str, str], results: list[ScreeningResult],
