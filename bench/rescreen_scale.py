@@ -1,19 +1,31 @@
 """Screening a customer master at scale, and delta re-screening after a real list change.
 
-Run: python bench/rescreen_scale.py [--names 1000000] [--delta-names 200000] [--processes 0] [--json out.json]
+Run: python bench/rescreen_scale.py [--names 200000] [--store-names 200000] [--delta-names 200000]
+                                    [--processes 0] [--baseline 623333b | --no-baseline] [--json out.json]
+(the issue's figure: ``--names 1000000 --store-names 1000000``; each size takes minutes per code version).
+
+Every section runs in a fresh interpreter, first against the previous code (``--baseline``, extracted
+from git into a temporary directory), then against this checkout's, on the same machine in the same run;
+the report gives both and their ratio.
 
 Customers: real list names and perturbed variants of them (bench/corpus.py) at ``--positive-rate``,
 the rest recombined from real organisation names that are not on the CSL (China's counter-sanction
 targets, UFLPA and WRO entities, well-known firms: bench/corpus.py negatives), e.g. the head of one
 name with the tail of another, so a million distinct, company-like names come from a few hundred.
-
-1. Full screen of ``--names`` customers against the bundled 2022 CSL with the local runner (all cores):
-   names/s and peak memory. Baseline in the same run: one thread, in process, ``Screener.screen``.
 Customers carry their names normalised, as the customer store keeps them from import on.
 
-2. A real list change, OFAC SDN of 2021-07-07 -> 2021-08-20 (113 added, 3 removed, 4 modified):
+1. runner: ``--names`` customers against the bundled 2022 CSL with the local runner (all cores), the
+   customer list in memory; one thread in process (``Screener.screen``) for scale.
+2. store: the real ``exportguard rescreen`` path (``rescreen_in_chunks``) over ``--store-names`` customers
+   stored in SQLite, the 2022 CSL loaded as the list in force (the other lists bundled): a first, full
+   re-screen, hits written back, checkpoints and audit included.
+3. delta: a real list change, OFAC SDN of 2021-07-07 -> 2021-08-20 (113 added, 3 removed, 4 modified):
    ``--delta-names`` customers are screened against the old version (setup), then re-screened against
    the new one in full and by delta; the ratio of the two times, and a check that the hits agree.
+
+Memory: the peak, sampled every half second, of the proportional set size (PSS: pages shared by the
+forked workers counted once) and of the plain RSS summed over the parent and its workers; and the
+kernel's own high-water marks (largest RSS of the parent plus of its largest worker).
 """
 
 from __future__ import annotations
@@ -25,11 +37,16 @@ import resource
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Any
+
+import psutil
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from baseline import PREVIOUS, checkout, run_section
 from corpus import SHARED, negatives, positives
 
 from exportguard.batch.delta import rescreen
@@ -37,12 +54,13 @@ from exportguard.batch.runner import Customer, LocalRunner, ScreeningResult
 from exportguard.lists import ofac_sdn
 from exportguard.lists.bundled import bundled_csl
 from exportguard.lists.versions import diff
-from exportguard.matching.normalize import normalize
+from exportguard.matching.normalize import normalize, normalizer_fingerprint
 from exportguard.matching.screener import Screener
 
 OLD_SDN = SHARED / "ofac_sdn" / "raw_2021-07" / "sdn.csv"
 NEW_SDN = SHARED / "ofac_sdn" / "sdn_2021-08-20.csv"
 BASELINE_NAMES = 3000
+SECTIONS = ("runner", "store", "delta")
 
 
 def customers(count: int, positive_rate: float, seed: int = 1) -> list[Customer]:
@@ -70,11 +88,41 @@ def load_sdn_alone(path: Path):  # type: ignore[no-untyped-def]
         return ofac_sdn.load(alone, allow_partial=True)
 
 
-def peak_rss_mib() -> float:
-    """Largest resident set of this process and of its largest worker, in MiB (Linux reports KiB)."""
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return (own + workers) / 1024
+class MemoryPeak:
+    """Samples this process and its children every ``interval`` seconds: the peaks of their summed PSS
+    and summed RSS, in MiB."""
+
+    def __init__(self, interval: float = 0.5):
+        self.interval = interval
+        self.pss = self.rss = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> MemoryPeak:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.wait(self.interval):
+            pss = rss = 0
+            for process in [me, *me.children(recursive=True)]:
+                try:
+                    info = process.memory_full_info()
+                except psutil.Error:
+                    continue
+                pss, rss = pss + info.pss, rss + info.rss
+            self.pss, self.rss = max(self.pss, pss / 2**20), max(self.rss, rss / 2**20)
+
+    def figures(self) -> dict[str, int]:
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        largest_worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        return {"peak_pss_mib": round(self.pss), "peak_rss_sum_mib": round(self.rss),
+                "maxrss_parent_plus_worker_mib": round((own + largest_worker) / 1024)}
 
 
 def single_thread(screener: Screener, names: list[Customer]) -> float:
@@ -94,53 +142,148 @@ def hit_set(results: list[ScreeningResult]) -> set[tuple[str, str, float]]:
     return {(r.customer_id, r.entry_key, r.score) for r in results if r.is_hit()}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--names", type=int, default=1_000_000)
-    parser.add_argument("--delta-names", type=int, default=200_000)
-    parser.add_argument("--positive-rate", type=float, default=0.01)
-    parser.add_argument("--processes", type=int, default=0, help="0 = all cores")
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    figures: dict[str, object] = {"names": args.names, "positive_rate": args.positive_rate}
-
-    start = time.perf_counter()
+def runner_section(args: argparse.Namespace) -> dict[str, Any]:
     names = customers(args.names, args.positive_rate)
-    figures["corpus_s"] = round(time.perf_counter() - start, 1)
     csl = bundled_csl()
     screener = Screener(csl)
-    figures["single_thread_names_per_s"] = round(single_thread(screener, names[:BASELINE_NAMES]))
-    runner = LocalRunner(args.processes, screener=screener)
-    results, seconds = run_all(runner, csl, names)
-    figures.update(full_s=round(seconds, 1), names_per_s=round(len(names) / seconds),
-                   hits=sum(r.is_hit() for r in results), peak_rss_mib=round(peak_rss_mib()))
-    figures["scaling"] = round(figures["names_per_s"] / figures["single_thread_names_per_s"], 2)  # type: ignore[operator]
-    del results
+    figures: dict[str, Any] = {"single_thread_names_per_s": round(single_thread(screener, names[:BASELINE_NAMES]))}
+    with MemoryPeak() as memory:
+        results, seconds = run_all(LocalRunner(args.processes, screener=screener), csl, names)
+    figures.update(names=len(names), seconds=round(seconds, 1), names_per_s=round(len(names) / seconds),
+                   hits=sum(r.is_hit() for r in results), **memory.figures())
+    return figures
 
+
+def store_section(args: argparse.Namespace) -> dict[str, Any]:
+    from sqlalchemy import insert
+
+    from exportguard.store.base import Base, make_engine, session_factory
+    from exportguard.store.customer_store import rescreen_in_chunks
+    from exportguard.store.list_store import record_version
+    from exportguard.store.migrate import import_table_modules
+    from exportguard.store.monitoring import CustomerRecord
+    from exportguard.store.writes import write_transaction
+
+    names = customers(args.store_names, args.positive_rate)
+    directory = tempfile.mkdtemp(prefix="rescreen-scale-")
+    import_table_modules()
+    engine = make_engine(f"sqlite:///{directory}/bench.db")
+    Base.metadata.create_all(engine)
+    sessions = session_factory(engine)
+    fingerprint = normalizer_fingerprint()
+    with write_transaction(sessions) as session:
+        record_version(session, bundled_csl(), "bench", force_reason="benchmark: the 2022 CSL as the list in force")
+    # As `customers import` stores them (import_customers), inserted in bulk: the import is not measured.
+    for start in range(0, len(names), 20_000):
+        rows = [{"external_ref": c.id, "name": c.name, "country": None, "address": None, "needs_screening": True,
+                 "normalized_name": {"fingerprint": fingerprint, "original": c.name,
+                                     "tokens": list(c.normalized.tokens), "legal_forms": list(c.normalized.legal_forms),
+                                     "cross_script": c.normalized.cross_script,
+                                     "raw_tokens": list(c.normalized.raw_tokens), "cleaned": list(c.normalized.cleaned)}}
+                for c in names[start:start + 20_000] if c.normalized is not None]
+        with write_transaction(sessions) as session:
+            session.execute(insert(CustomerRecord), rows)
+    del names, rows
+    with MemoryPeak() as memory:
+        start = time.perf_counter()
+        summary = rescreen_in_chunks(sessions, "bench", LocalRunner(args.processes))
+        seconds = time.perf_counter() - start
+    shutil.rmtree(directory)
+    return {"names": args.store_names, "seconds": round(seconds, 1), "names_per_s": round(args.store_names / seconds),
+            "new_hits": summary.counts()["new"], "mode": summary.mode, **memory.figures()}
+
+
+def delta_section(args: argparse.Namespace) -> dict[str, Any]:
+    subset = customers(args.delta_names, args.positive_rate)
     old, new = load_sdn_alone(OLD_SDN), ofac_sdn.load(NEW_SDN, allow_partial=True)
     changes = diff(old, new)
-    subset = names[: args.delta_names] if args.delta_names <= len(names) else customers(args.delta_names, args.positive_rate)
     previous, _ = run_all(LocalRunner(args.processes), old, subset)
     full, full_s = run_all(LocalRunner(args.processes), new, subset)
     start = time.perf_counter()
     outcome = rescreen(new, changes, subset, previous, LocalRunner(args.processes))
     delta_s = time.perf_counter() - start
-    figures.update(delta_names=len(subset), change=changes.summary(), rescreen_full_s=round(full_s, 2),
-                   rescreen_delta_s=round(delta_s, 2), delta_speedup=round(full_s / delta_s, 1),
-                   delta_equals_full=hit_set(outcome.results) == hit_set(full))
+    return {"names": len(subset), "change": changes.summary(), "full_s": round(full_s, 2),
+            "delta_s": round(delta_s, 3), "speedup": round(full_s / delta_s, 1),
+            "delta_equals_full": hit_set(outcome.results) == hit_set(full)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--names", type=int, default=200_000)
+    parser.add_argument("--store-names", type=int, default=200_000)
+    parser.add_argument("--delta-names", type=int, default=200_000)
+    parser.add_argument("--positive-rate", type=float, default=0.01)
+    parser.add_argument("--processes", type=int, default=0, help="0 = all cores")
+    parser.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated, of " + ", ".join(SECTIONS))
+    parser.add_argument("--baseline", default=PREVIOUS, help="git commit of the previous code")
+    parser.add_argument("--no-baseline", action="store_true", help="measure this checkout only")
+    parser.add_argument("--section", choices=SECTIONS, help=argparse.SUPPRESS)  # one section, in a subprocess
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    if args.section:
+        import exportguard
+
+        figures = globals()[f"{args.section}_section"](args)
+        print(json.dumps({**figures, "code": str(Path(exportguard.__file__).parents[1])}))
+        return
+
+    import os
+    figures: dict[str, Any] = {"positive_rate": args.positive_rate, "load_before": os.getloadavg()}
+    previous = None if args.no_baseline else checkout(args.baseline)
+    passed = [f"--{name.replace('_', '-')}={getattr(args, name)}"
+              for name in ("names", "store_names", "delta_names", "positive_rate", "processes")]
+    for section in args.sections.split(","):
+        figures[section] = {}
+        for label, src in (("baseline", previous), ("current", None)):
+            if label == "baseline" and previous is None:
+                continue
+            figures[section][label] = run_section(src, Path(__file__), [*passed, f"--section={section}"])
+            print(f"{section} {label}: {figures[section][label]}", file=sys.stderr)
+    figures["load_after"] = os.getloadavg()
+    figures["baseline_commit"] = None if previous is None else args.baseline
+    if previous is not None:
+        shutil.rmtree(previous.parent)
     report(figures)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
 
 
-def report(f: dict) -> None:  # type: ignore[type-arg]
-    print(f"customers {f['names']:,} ({f['positive_rate']:.0%} list names/variants), corpus built in {f['corpus_s']} s")
-    print(f"single thread, in process  {f['single_thread_names_per_s']:>8,} names/s   (baseline)")
-    print(f"local runner, all cores    {f['names_per_s']:>8,} names/s   ratio x{f['scaling']}   "
-          f"{f['full_s']} s for all, {f['hits']:,} hits, peak RSS {f['peak_rss_mib']} MiB (target: 1M < 600 s)")
-    print(f"list change SDN 2021-07-07 -> 2021-08-20: {f['change']}, {f['delta_names']:,} customers")
-    print(f"full re-screen  {f['rescreen_full_s']:>8} s   delta re-screen {f['rescreen_delta_s']:>8} s   "
-          f"ratio x{f['delta_speedup']} (target >= 20)   hits identical: {f['delta_equals_full']}")
+def _ratio(new: float, old: float | None) -> str:
+    return f"x{new / old:.2f}" if old else "-"
+
+
+def report(f: dict[str, Any]) -> None:
+    base = f["baseline_commit"]
+    print(f"machine load (1/5/15 min) before {f['load_before']}, after {f['load_after']}; 2 cores shared")
+    print(f"baseline: the previous code ({base}) measured in the same run" if base else "no baseline measured")
+    for label in ("baseline", "current"):
+        runner = f.get("runner", {}).get(label)
+        if runner:
+            print(f"runner  {label:8} {runner['names']:>9,} customers {runner['seconds']:>7} s "
+                  f"{runner['names_per_s']:>6,} names/s (one thread {runner['single_thread_names_per_s']:,}/s), "
+                  f"{runner['hits']:,} hits, peak PSS {runner['peak_pss_mib']} MiB, RSS sum {runner['peak_rss_sum_mib']} "
+                  f"MiB, maxrss parent+worker {runner['maxrss_parent_plus_worker_mib']} MiB")
+    for label in ("baseline", "current"):
+        store = f.get("store", {}).get(label)
+        if store:
+            print(f"rescreen {label:8} {store['names']:>8,} stored (SQLite) {store['seconds']:>7} s "
+                  f"{store['names_per_s']:>6,} names/s, {store['new_hits']:,} new hits, peak PSS {store['peak_pss_mib']} "
+                  f"MiB, RSS sum {store['peak_rss_sum_mib']} MiB, maxrss parent+worker "
+                  f"{store['maxrss_parent_plus_worker_mib']} MiB   (target 1M: < 300 s, < 2 GB)")
+    for label in ("baseline", "current"):
+        delta = f.get("delta", {}).get(label)
+        if delta:
+            print(f"delta   {label:8} SDN 2021-07-07 -> 2021-08-20 {delta['change']}, {delta['names']:,} customers: "
+                  f"full {delta['full_s']} s, delta {delta['delta_s']} s, x{delta['speedup']} (target >= 50), "
+                  f"hits identical: {delta['delta_equals_full']}")
+    both = {s: f[s] for s in SECTIONS if "baseline" in f.get(s, {}) and "current" in f.get(s, {})}
+    for section, pair in both.items():
+        if section == "delta":
+            print(f"ratio   delta speed-up, current/baseline: {_ratio(pair['current']['speedup'], pair['baseline']['speedup'])}")
+        else:
+            print(f"ratio   {section} names/s, current/baseline: "
+                  f"{_ratio(pair['current']['names_per_s'], pair['baseline']['names_per_s'])}; peak PSS "
+                  f"{_ratio(pair['current']['peak_pss_mib'], pair['baseline']['peak_pss_mib'])}")
 
 
 if __name__ == "__main__":

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import weakref
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+import exportguard
 from exportguard.cli.app import load_commands
 from exportguard.lists import ecfr_entity_list
 from exportguard.lists.bundled import bundled_parts, default_snapshot
+from exportguard.lists.model import ListSnapshot
+from exportguard.matching.screener import default_screener
 from exportguard.store.base import Base, make_engine, session_factory, transaction
 from exportguard.store.list_store import record_version
 from exportguard.store.migrate import import_table_modules
@@ -84,3 +90,34 @@ def test_cli_screen_and_check_use_the_loaded_list(database: str, fixtures: Path,
     checked = CliRunner().invoke(load_commands(), ["check", str(Path(__file__).parents[1] / "examples" /
                                                                 "huawei_memory_2019-11-10.yaml"), "--format", "json"])
     assert json.loads(checked.stdout)["list_versions"] == [combined]
+
+
+def _collectable(thing: object) -> bool:
+    """True when the garbage collector still walks the object (it is in no frozen, permanent generation)."""
+    return any(candidate is thing for candidate in gc.get_objects())
+
+
+def test_the_library_screener_is_frozen_out_of_the_collectors_reach() -> None:
+    """A full collection over the index lands on some query otherwise (bench/latency.py measures it)."""
+    exportguard.screen("Huawei Technologies")
+    assert gc.get_freeze_count() > 0
+    assert not _collectable(default_screener().index.variants)
+
+
+def test_a_swapped_index_is_frozen_and_the_one_it_replaced_is_freed(database: str, fixtures: Path) -> None:
+    _load(database, fixtures / "bis_entity_list_excerpt.json")
+    clock = Clock()
+    lists = ListsInForce(session_factory(make_engine(database)), refresh_seconds=30, clock=clock)
+    first = weakref.ref(lists.screener())
+    first_version = lists.screener().list_version
+    assert not _collectable(lists.screener().index.variants)
+    excerpt = ecfr_entity_list.load(fixtures / "bis_entity_list_excerpt.json")
+    with transaction(session_factory(make_engine(database))) as session:
+        record_version(session, ListSnapshot(replace(excerpt.version, content_hash="1" * 64), excerpt.parties[1:]),
+                       "test", force_reason="the excerpt less one entry")
+    clock.now += 31
+    swapped = lists.screener()
+    assert swapped.list_version != first_version
+    assert excerpt.parties[0].key not in {party.key for party in swapped.parties}
+    assert not _collectable(swapped.index.variants)
+    assert first() is None  # unfrozen, collected: a server refreshing daily does not keep every old index

@@ -165,10 +165,11 @@ class LocalRunner:
 
     def run(self, snapshot: ListSnapshot, customers: Iterable[Customer],
             progress: Callable[[int], None] | None = None) -> Iterator[list[ScreeningResult]]:
-        if self.screener is None:
+        screener = self.screener
+        if screener is None:
             with collector_paused():
-                self.screener = Screener(snapshot)
-        return self.map(FullScreen(self.screener, self.threshold), customers, progress)
+                screener = Screener(snapshot)
+        return self.map(FullScreen(screener, self.threshold), customers, progress)
 
     def map(self, screen: PartitionScreen, customers: Iterable[Customer],
             progress: Callable[[int], None] | None = None) -> Iterator[list[ScreeningResult]]:

@@ -134,6 +134,9 @@ class NameIndex:
         self.word_facts: dict[str, WordFacts] = {}
         self._similar: dict[str, frozenset[str]] = {}
         self._retrieved: dict[str, tuple[bool, frozenset[int]]] = {}
+        self._reach: dict[str, bool] = {}
+        #: Every beginning of an indexed word or compact name, built on the first :meth:`may_reach`.
+        self._word_starts: frozenset[str] | None = None
         #: Memo of which words of an indexed name a query word resembles (alignment.word_similarity_bound).
         self.resembled: dict[tuple[str, str, int], tuple[int, ...]] = {}
         #: Per variant, how many words it has and how long they are joined up (for compact_similarity).
@@ -308,6 +311,22 @@ class NameIndex:
         if not distinctive:
             reached.update(self._containing_all(query.tokens))
         return reached
+
+    def may_reach(self, token: str) -> bool:
+        """Whether a query can reach an indexed name through this word: it retrieves names on its own, stands
+        for an indexed word, or begins an indexed word or compact name that joined-up query words could
+        spell. A query none of whose words may reach, reaches nothing (:meth:`reached` is empty): the
+        word-by-word, remembered test before many queries meet a small index (of changed entries)."""
+        reach = self._reach.get(token)
+        if reach is None:
+            if len(self._reach) >= _SIMILAR_MEMO_SIZE:
+                self._reach.clear()
+            if self._word_starts is None:
+                keys = (*self._postings, *self._compact)
+                self._word_starts = frozenset(key[:end] for key in keys for end in range(1, len(key) + 1))
+            reach = self._reach[token] = (bool(self._retrieved_by(token)[1]) or token in self._word_starts
+                                          or self.spelling(token) in self._postings)
+        return reach
 
     def _retrieved_by(self, token: str) -> tuple[bool, frozenset[int]]:
         """Whether the word is distinctive, and the variants it retrieves on its own if so."""

@@ -130,6 +130,8 @@ class Screener:
         of every candidate's score is below it. The cheap test before screening many names against a
         small index (candidates are found word by word, remembered)."""
         query = normalized or normalize(_checked_name(name))
+        if not any(self.index.may_reach(token) for token in query.tokens):
+            return False
         return any(self._bound(query, variant_id) >= threshold for variant_id in self.index.reached(query))
 
     def _bound(self, query: NormalizedName, variant_id: int) -> float:

@@ -1,0 +1,194 @@
+"""Tail latency of single screening queries in a long-lived process: the library's and the API server's.
+
+Run: python bench/latency.py [--queries 5000] [--brute-queries 1000] [--baseline 623333b | --no-baseline]
+                             [--json out.json]
+
+The figure is the issue's: of every 100 consecutive queries, the slowest; then the median (p50) and
+p99 of those maxima. A full garbage collection over a screening index's hundreds of thousands of
+objects lands on some query every so often; a p99 of single queries hides it, the slowest of 100 does not.
+
+Measured in one run, each in a fresh interpreter:
+- library: ``exportguard.screen(name)`` on the bundled lists, the index built by a first call;
+- http: ``POST /screen`` to ``exportguard serve`` (SQLite, one worker) from one keep-alive client, every
+  request authenticated and audited;
+both for the previous code (``--baseline``, extracted from git into a temporary directory) and for
+this checkout's; and a brute-force rapidfuzz scan (``process.extract``, token_set_ratio, over every
+name and alias of the same lists) on ``--brute-queries`` of the queries.
+Queries: the accuracy benchmark's real-data corpus (perturbed list names, real non-listed names), repeated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from baseline import PREVIOUS, checkout, run_section
+from corpus import load_all
+
+WINDOW = 100
+TARGET_MS = 3.0
+SECTIONS = ("library", "http")
+
+
+def queries(count: int) -> list[str]:
+    """Real-data queries, repeated to ``count``."""
+    _snapshot, positive, negative = load_all()
+    pool = [case.query for case in positive + negative]
+    return [pool[i % len(pool)] for i in range(count)]
+
+
+def timed(call: Callable[[str], object], names: list[str]) -> list[float]:
+    """Milliseconds per call, in order."""
+    timings = []
+    for name in names:
+        started = time.perf_counter()
+        call(name)
+        timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+def figures(timings: list[float]) -> dict[str, Any]:
+    """p50/p99 of the slowest of each WINDOW consecutive queries, and of single queries."""
+    maxima = [max(timings[start:start + WINDOW]) for start in range(0, len(timings) - WINDOW + 1, WINDOW)]
+    return {"queries": len(timings), "windows": len(maxima),
+            "max_of_100_p50_ms": round(percentile(maxima, 0.5), 2),
+            "max_of_100_p99_ms": round(percentile(maxima, 0.99), 2),
+            "query_p50_ms": round(statistics.median(timings), 3), "query_p99_ms": round(percentile(timings, 0.99), 2),
+            "slowest_ms": round(max(timings), 1)}
+
+
+def library_section(count: int) -> dict[str, Any]:
+    import gc
+
+    from exportguard import screen
+
+    names = queries(count)
+    screen("warm-up: the index is built by the first call")
+    result = figures(timed(screen, names))
+    result["freeze_count"] = gc.get_freeze_count()
+    return result
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def http_section(count: int) -> dict[str, Any]:
+    import httpx
+
+    from exportguard.store.base import make_engine, session_factory
+    from exportguard.store.migrate import upgrade
+    from exportguard.store.users import create_user
+    from exportguard.store.writes import write_transaction
+
+    names = queries(count)
+    directory = tempfile.mkdtemp(prefix="latency-")
+    url = f"sqlite:///{directory}/bench.db"
+    upgrade(url)
+    engine = make_engine(url)
+    with write_transaction(session_factory(engine)) as session:
+        key = create_user(session, "latency-bench", "analyst", actor="bench")[1]
+    engine.dispose()
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "exportguard", "serve", "--port", str(port), "--database-url",
+                               url, "--workers", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"X-API-Key": key}, timeout=60) as client:
+            for _ in range(600):
+                try:
+                    if client.get("/health").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            client.post("/screen", json={"name": "warm-up"}).raise_for_status()
+
+            def post(name: str) -> None:
+                client.post("/screen", json={"name": name}).raise_for_status()
+
+            return figures(timed(post, names))
+    finally:
+        server.terminate()
+        server.wait(30)
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def brute_force(count: int) -> dict[str, Any]:
+    from rapidfuzz import fuzz, process, utils
+
+    from exportguard.lists.bundled import default_snapshot
+
+    names = [name for party in default_snapshot().parties for name in party.all_names]
+
+    def scan(query: str) -> None:
+        process.extract(query, names, scorer=fuzz.token_set_ratio, processor=utils.default_process, limit=10)
+
+    return figures(timed(scan, queries(count)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--queries", type=int, default=5000)
+    parser.add_argument("--brute-queries", type=int, default=1000)
+    parser.add_argument("--baseline", default=PREVIOUS, help="git commit of the previous code")
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--section", choices=SECTIONS, help=argparse.SUPPRESS)  # one section, in a subprocess
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    if args.section:
+        print(json.dumps(globals()[f"{args.section}_section"](args.queries)))
+        return
+    report: dict[str, Any] = {"load_before": os.getloadavg()}
+    previous = None if args.no_baseline else checkout(args.baseline)
+    for section in SECTIONS:
+        report[section] = {}
+        for label, src in (("baseline", previous), ("current", None)):
+            if label == "current" or previous is not None:
+                report[section][label] = run_section(src, Path(__file__), [f"--queries={args.queries}",
+                                                                           f"--section={section}"])
+    report["brute_force"] = brute_force(args.brute_queries)
+    report["load_after"] = os.getloadavg()
+    report["baseline_commit"] = None if previous is None else args.baseline
+    if previous is not None:
+        shutil.rmtree(previous.parent)
+    print_report(report)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+
+
+def print_report(report: dict[str, Any]) -> None:
+    print(f"machine load (1/5/15 min) before {report['load_before']}, after {report['load_after']}")
+    print(f"slowest of each {WINDOW} consecutive queries: p50 and p99 of those maxima (target p99 < {TARGET_MS} ms)")
+    rows = [(f"{section} {label}", report[section][label]) for section in SECTIONS for label in ("baseline", "current")
+            if label in report[section]]
+    rows.append((f"brute-force rapidfuzz scan ({report['brute_force']['queries']} queries)", report["brute_force"]))
+    for label, row in rows:
+        print(f"{label:48} max-of-100 p50 {row['max_of_100_p50_ms']:>8} ms  p99 {row['max_of_100_p99_ms']:>8} ms   "
+              f"single query p50 {row['query_p50_ms']:>6} ms  p99 {row['query_p99_ms']:>7} ms  slowest {row['slowest_ms']} ms")
+    for section in SECTIONS:
+        if "baseline" in report[section]:
+            old, new = report[section]["baseline"], report[section]["current"]
+            print(f"ratio {section}: max-of-100 p99 baseline/current x{old['max_of_100_p99_ms'] / new['max_of_100_p99_ms']:.1f}")
+
+
+if __name__ == "__main__":
+    main()
