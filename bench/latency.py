@@ -14,7 +14,9 @@ Measured in one run, each in a fresh interpreter:
 both for the previous code (``--baseline``, extracted from git into a temporary directory) and for
 this checkout's; and a brute-force rapidfuzz scan (``process.extract``, token_set_ratio, over every
 name and alias of the same lists) on ``--brute-queries`` of the queries.
-Queries: the accuracy benchmark's real-data corpus (perturbed list names, real non-listed names), repeated.
+Queries: the accuracy benchmark's real-data corpus (perturbed list names, real non-listed names), then
+distinct names recombined from real ones, as a customer master's are (bench/rescreen_scale.py); the
+library section also counts the full garbage collections that ran during its queries, and their length.
 """
 
 from __future__ import annotations
@@ -44,10 +46,33 @@ SECTIONS = ("library", "http")
 
 
 def queries(count: int) -> list[str]:
-    """Real-data queries, repeated to ``count``."""
+    """The real-data corpus once, then distinct company-like names recombined from real ones (as a customer
+    master's are, bench/rescreen_scale.py), to ``count``: a server's memos grow as with real traffic."""
+    from rescreen_scale import customers
+
     _snapshot, positive, negative = load_all()
     pool = [case.query for case in positive + negative]
-    return [pool[i % len(pool)] for i in range(count)]
+    return (pool + [customer.name for customer in customers(max(0, count - len(pool)), 0.01, seed=17)])[:count]
+
+
+class FullCollections:
+    """Full (generation 2) garbage collections while it is installed: how many, and their durations in ms."""
+
+    def __init__(self) -> None:
+        self.durations: list[float] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.durations.append((time.perf_counter() - self._started) * 1000)
+
+    def figures(self) -> dict[str, Any]:
+        return {"full_collections": len(self.durations),
+                "longest_full_collection_ms": round(max(self.durations, default=0.0), 1)}
 
 
 def timed(call: Callable[[str], object], names: list[str]) -> list[float]:
@@ -82,9 +107,11 @@ def library_section(count: int) -> dict[str, Any]:
 
     names = queries(count)
     screen("warm-up: the index is built by the first call")
+    collections = FullCollections()
+    gc.callbacks.append(collections)
     result = figures(timed(screen, names))
-    result["freeze_count"] = gc.get_freeze_count()
-    return result
+    gc.callbacks.remove(collections)
+    return {**result, **collections.figures(), "frozen_objects": gc.get_freeze_count()}
 
 
 def _free_port() -> int:
@@ -184,6 +211,11 @@ def print_report(report: dict[str, Any]) -> None:
     for label, row in rows:
         print(f"{label:48} max-of-100 p50 {row['max_of_100_p50_ms']:>8} ms  p99 {row['max_of_100_p99_ms']:>8} ms   "
               f"single query p50 {row['query_p50_ms']:>6} ms  p99 {row['query_p99_ms']:>7} ms  slowest {row['slowest_ms']} ms")
+    for label in ("baseline", "current"):
+        library = report["library"].get(label)
+        if library:
+            print(f"library {label}: {library['full_collections']} full garbage collections during the queries, "
+                  f"longest {library['longest_full_collection_ms']} ms; {library['frozen_objects']:,} objects frozen")
     for section in SECTIONS:
         if "baseline" in report[section]:
             old, new = report[section]["baseline"], report[section]["current"]

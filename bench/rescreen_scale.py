@@ -23,6 +23,10 @@ Customers carry their names normalised, as the customer store keeps them from im
    ``--delta-names`` customers are screened against the old version (setup), then re-screened against
    the new one in full and by delta; the ratio of the two times, and a check that the hits agree.
 
+4. spark: ``--spark-names`` customers (names only, as read from a table) through the local runner with 2
+   processes and through the Spark runner in local mode (``local[2]``, 8 partitions): names/s per
+   process against names/s per executor core, each including its index builds; and that the results agree.
+
 Memory: the peak, sampled every half second, of the proportional set size (PSS: pages shared by the
 forked workers counted once) and of the plain RSS summed over the parent and its workers; and the
 kernel's own high-water marks (largest RSS of the parent plus of its largest worker).
@@ -60,7 +64,7 @@ from exportguard.matching.screener import Screener
 OLD_SDN = SHARED / "ofac_sdn" / "raw_2021-07" / "sdn.csv"
 NEW_SDN = SHARED / "ofac_sdn" / "sdn_2021-08-20.csv"
 BASELINE_NAMES = 3000
-SECTIONS = ("runner", "store", "delta")
+SECTIONS = ("runner", "store", "delta", "spark")
 
 
 def customers(count: int, positive_rate: float, seed: int = 1) -> list[Customer]:
@@ -207,11 +211,45 @@ def delta_section(args: argparse.Namespace) -> dict[str, Any]:
             "delta_equals_full": hit_set(outcome.results) == hit_set(full)}
 
 
+def spark_section(args: argparse.Namespace) -> dict[str, Any]:
+    import os
+
+    from pyspark.sql import SparkSession
+
+    from exportguard.batch.spark import SparkRunner
+
+    cores = 2
+    # Both runners get the names as Spark reads them from a table: not normalised beforehand.
+    names = [Customer(c.id, c.name) for c in customers(args.spark_names, args.positive_rate)]
+    csl = bundled_csl()
+    start = time.perf_counter()
+    local = [row for rows in LocalRunner(cores).run(csl, names) for row in rows]
+    local_s = time.perf_counter() - start
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    spark = (SparkSession.builder.master(f"local[{cores}]").appName("rescreen-scale")
+             .config("spark.ui.enabled", "false").getOrCreate())
+    try:
+        frame = spark.createDataFrame([(c.id, c.name, "", "") for c in names], ["id", "name", "country", "address"])
+        frame = frame.repartition(cores * 4).cache()
+        frame.count()
+        start = time.perf_counter()
+        rows = SparkRunner(spark).screen_frame(csl, frame).collect()
+        spark_s = time.perf_counter() - start
+    finally:
+        spark.stop()
+    same = {(r.customer_id, r.entry_key, r.score) for r in local} == {
+        (row["customer_id"], row["entry_key"], row["score"]) for row in rows}
+    return {"names": len(names), "cores": cores, "local_s": round(local_s, 1), "spark_s": round(spark_s, 1),
+            "local_names_per_s_per_process": round(len(names) / local_s / cores),
+            "spark_names_per_s_per_core": round(len(names) / spark_s / cores), "identical": same}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--names", type=int, default=200_000)
     parser.add_argument("--store-names", type=int, default=200_000)
     parser.add_argument("--delta-names", type=int, default=200_000)
+    parser.add_argument("--spark-names", type=int, default=40_000)
     parser.add_argument("--positive-rate", type=float, default=0.01)
     parser.add_argument("--processes", type=int, default=0, help="0 = all cores")
     parser.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated, of " + ", ".join(SECTIONS))
@@ -231,7 +269,7 @@ def main() -> None:
     figures: dict[str, Any] = {"positive_rate": args.positive_rate, "load_before": os.getloadavg()}
     previous = None if args.no_baseline else checkout(args.baseline)
     passed = [f"--{name.replace('_', '-')}={getattr(args, name)}"
-              for name in ("names", "store_names", "delta_names", "positive_rate", "processes")]
+              for name in ("names", "store_names", "delta_names", "spark_names", "positive_rate", "processes")]
     for section in args.sections.split(","):
         figures[section] = {}
         for label, src in (("baseline", previous), ("current", None)):
@@ -276,10 +314,21 @@ def report(f: dict[str, Any]) -> None:
             print(f"delta   {label:8} SDN 2021-07-07 -> 2021-08-20 {delta['change']}, {delta['names']:,} customers: "
                   f"full {delta['full_s']} s, delta {delta['delta_s']} s, x{delta['speedup']} (target >= 50), "
                   f"hits identical: {delta['delta_equals_full']}")
+    for label in ("baseline", "current"):
+        spark = f.get("spark", {}).get(label)
+        if spark:
+            print(f"spark   {label:8} {spark['names']:,} customers on {spark['cores']} cores: local runner "
+                  f"{spark['local_names_per_s_per_process']:,} names/s per process ({spark['local_s']} s), Spark "
+                  f"local[{spark['cores']}] {spark['spark_names_per_s_per_core']:,} names/s per executor core "
+                  f"({spark['spark_s']} s), ratio x{spark['spark_names_per_s_per_core'] / spark['local_names_per_s_per_process']:.2f}, "
+                  f"results identical: {spark['identical']}")
     both = {s: f[s] for s in SECTIONS if "baseline" in f.get(s, {}) and "current" in f.get(s, {})}
     for section, pair in both.items():
         if section == "delta":
             print(f"ratio   delta speed-up, current/baseline: {_ratio(pair['current']['speedup'], pair['baseline']['speedup'])}")
+        elif section == "spark":
+            print(f"ratio   spark names/s per core, current/baseline: "
+                  f"{_ratio(pair['current']['spark_names_per_s_per_core'], pair['baseline']['spark_names_per_s_per_core'])}")
         else:
             print(f"ratio   {section} names/s, current/baseline: "
                   f"{_ratio(pair['current']['names_per_s'], pair['baseline']['names_per_s'])}; peak PSS "

@@ -9,15 +9,17 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 import exportguard
+from exportguard.api.app import served_app
 from exportguard.cli.app import load_commands
 from exportguard.lists import ecfr_entity_list
 from exportguard.lists.bundled import bundled_parts, default_snapshot
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching.screener import default_screener
-from exportguard.store.base import Base, make_engine, session_factory, transaction
+from exportguard.store.base import DATABASE_URL_ENV, Base, make_engine, session_factory, transaction
 from exportguard.store.list_store import record_version
 from exportguard.store.migrate import import_table_modules
 from exportguard.store.screeners import ListsInForce, screener_for
@@ -121,3 +123,15 @@ def test_a_swapped_index_is_frozen_and_the_one_it_replaced_is_freed(database: st
     assert excerpt.parties[0].key not in {party.key for party in swapped.parties}
     assert not _collectable(swapped.index.variants)
     assert first() is None  # unfrozen, collected: a server refreshing daily does not keep every old index
+
+
+def test_the_served_app_builds_and_freezes_its_index_at_start_up(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`exportguard serve` runs served_app: no query waits for the index, or for a walk over it."""
+    monkeypatch.setenv(DATABASE_URL_ENV, f"sqlite:///{tmp_path / 'served.db'}")
+    app = served_app()
+    assert app.state.lists._screener is None
+    with TestClient(app):
+        built = app.state.lists._screener
+        assert built is not None
+        assert not _collectable(built.index.variants)
+    app.state.engine.dispose()
