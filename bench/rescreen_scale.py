@@ -51,7 +51,7 @@ import psutil
 sys.path.insert(0, str(Path(__file__).parent))
 
 from baseline import PREVIOUS, checkout, run_section
-from corpus import SHARED, negatives, positives
+from corpus import negatives, positives
 
 from exportguard.batch.delta import rescreen
 from exportguard.batch.runner import Customer, LocalRunner, ScreeningResult
@@ -61,8 +61,9 @@ from exportguard.lists.versions import diff
 from exportguard.matching.normalize import normalize, normalizer_fingerprint
 from exportguard.matching.screener import Screener
 
-OLD_SDN = SHARED / "ofac_sdn" / "raw_2021-07" / "sdn.csv"
-NEW_SDN = SHARED / "ofac_sdn" / "sdn_2021-08-20.csv"
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
+OLD_SDN = FIXTURES / "ofac_sdn_2021-07" / "sdn.csv.gz"
+NEW_SDN = FIXTURES / "ofac_sdn_2021-08-20"
 BASELINE_NAMES = 3000
 SECTIONS = ("runner", "store", "delta", "spark")
 
@@ -87,9 +88,8 @@ def customers(count: int, positive_rate: float, seed: int = 1) -> list[Customer]
 def load_sdn_alone(path: Path):  # type: ignore[no-untyped-def]
     """sdn.csv without the alt/add files beside it, as the 2021-08-20 snapshot has none."""
     with tempfile.TemporaryDirectory() as directory:
-        alone = Path(directory) / "sdn.csv"
-        shutil.copy(path, alone)
-        return ofac_sdn.load(alone, allow_partial=True)
+        shutil.copy(path, Path(directory) / path.name)
+        return ofac_sdn.load(Path(directory), allow_partial=True)
 
 
 class MemoryPeak:
