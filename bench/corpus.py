@@ -21,7 +21,6 @@ from exportguard.lists.bundled import BUNDLED_COUNTER_LISTS, bundled_csl, data_p
 from exportguard.lists.model import ListSnapshot, Party
 from exportguard.matching.normalize import normalize
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 BENCH_DATA = Path(__file__).resolve().parent / "data"
 FORCED_LABOR_ENTITIES = BENCH_DATA / "forced_labor_entities.txt"
 POSITIVE_LISTS = {"EL", "SDN", "DPL", "UVL", "MEU", "ISN", "CMIC", "SSI"}
