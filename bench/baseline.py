@@ -2,13 +2,15 @@
 
 ``checkout(commit)`` extracts the commit's ``src`` (``git archive``: no worktree, nothing left in the
 repository); ``run_section(src, script, args)`` runs a benchmark script's section in a fresh Python whose
-``exportguard`` is imported from ``src`` (None: this checkout's), and returns the JSON it prints last.
+``exportguard`` is imported from ``src`` (None: this checkout's), and returns the JSON it prints last;
+``measure_sections`` runs every section against the previous code and this checkout, in that order.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -49,4 +51,22 @@ def run_section(src: Path | None, script: Path, args: list[str], timeout: float 
     if done.returncode != 0:
         raise RuntimeError(f"{script.name} {' '.join(args)} failed:\n{done.stderr[-3000:]}")
     figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def measure_sections(script: Path, sections: list[str], args: list[str], commit: str | None) -> dict[str, Any]:
+    """Each section's figures, {"baseline": ..., "current": ...}, the previous code (``commit``) measured first
+    in the same run; without a commit, this checkout's only. The checkout is removed afterwards."""
+    previous = None if commit is None else checkout(commit)
+    figures: dict[str, Any] = {}
+    try:
+        for section in sections:
+            figures[section] = {}
+            for label, src in (("baseline", previous), ("current", None)):
+                if label == "current" or previous is not None:
+                    figures[section][label] = run_section(src, script, [*args, f"--section={section}"])
+                    print(f"{section} {label}: {figures[section][label]}", file=sys.stderr)
+    finally:
+        if previous is not None:
+            shutil.rmtree(previous.parent)
     return figures

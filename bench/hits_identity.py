@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -25,6 +24,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import baseline
 from corpus import disguised, load_all, real_companies
 
 SCORE_TOLERANCE = 1e-9
@@ -69,7 +69,7 @@ def query_sets() -> dict[str, list[tuple[str, str | None]]]:
 
 def dump(source: Path, queries_file: Path, output: Path) -> Dump:
     """Every hit of every query, as the code under ``source`` (its ``src`` directory) finds them."""
-    environment = {**os.environ, "PYTHONPATH": str(source / "src")}
+    environment = baseline.environment(source / "src")
     subprocess.run([sys.executable, "-c", _DUMP, str(queries_file), str(output)], env=environment, check=True)
     return json.loads(output.read_text())  # type: ignore[no-any-return]
 

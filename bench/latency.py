@@ -37,7 +37,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from baseline import PREVIOUS, checkout, run_section
+from baseline import PREVIOUS, measure_sections
 from corpus import load_all
 
 WINDOW = 100
@@ -185,18 +185,11 @@ def main() -> None:
         print(json.dumps(globals()[f"{args.section}_section"](args.queries)))
         return
     report: dict[str, Any] = {"load_before": os.getloadavg()}
-    previous = None if args.no_baseline else checkout(args.baseline)
-    for section in SECTIONS:
-        report[section] = {}
-        for label, src in (("baseline", previous), ("current", None)):
-            if label == "current" or previous is not None:
-                report[section][label] = run_section(src, Path(__file__), [f"--queries={args.queries}",
-                                                                           f"--section={section}"])
+    commit = None if args.no_baseline else args.baseline
+    report.update(measure_sections(Path(__file__), list(SECTIONS), [f"--queries={args.queries}"], commit))
     report["brute_force"] = brute_force(args.brute_queries)
     report["load_after"] = os.getloadavg()
-    report["baseline_commit"] = None if previous is None else args.baseline
-    if previous is not None:
-        shutil.rmtree(previous.parent)
+    report["baseline_commit"] = commit
     print_report(report)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))

@@ -50,7 +50,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from baseline import PREVIOUS, checkout, run_section
+from baseline import PREVIOUS, measure_sections
 from corpus import negatives, positives
 
 from exportguard.batch.delta import rescreen
@@ -267,20 +267,12 @@ def main() -> None:
 
     import os
     figures: dict[str, Any] = {"positive_rate": args.positive_rate, "load_before": os.getloadavg()}
-    previous = None if args.no_baseline else checkout(args.baseline)
     passed = [f"--{name.replace('_', '-')}={getattr(args, name)}"
               for name in ("names", "store_names", "delta_names", "spark_names", "positive_rate", "processes")]
-    for section in args.sections.split(","):
-        figures[section] = {}
-        for label, src in (("baseline", previous), ("current", None)):
-            if label == "baseline" and previous is None:
-                continue
-            figures[section][label] = run_section(src, Path(__file__), [*passed, f"--section={section}"])
-            print(f"{section} {label}: {figures[section][label]}", file=sys.stderr)
+    commit = None if args.no_baseline else args.baseline
+    figures.update(measure_sections(Path(__file__), args.sections.split(","), passed, commit))
     figures["load_after"] = os.getloadavg()
-    figures["baseline_commit"] = None if previous is None else args.baseline
-    if previous is not None:
-        shutil.rmtree(previous.parent)
+    figures["baseline_commit"] = commit
     report(figures)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
@@ -290,38 +282,44 @@ def _ratio(new: float, old: float | None) -> str:
     return f"x{new / old:.2f}" if old else "-"
 
 
+def _runner_line(r: dict[str, Any]) -> str:
+    return (f"{r['names']:>9,} customers {r['seconds']:>7} s {r['names_per_s']:>6,} names/s (one thread "
+            f"{r['single_thread_names_per_s']:,}/s), {r['hits']:,} hits, peak PSS {r['peak_pss_mib']} MiB, RSS sum "
+            f"{r['peak_rss_sum_mib']} MiB, maxrss parent+worker {r['maxrss_parent_plus_worker_mib']} MiB")
+
+
+def _store_line(s: dict[str, Any]) -> str:
+    return (f"{s['names']:>8,} stored (SQLite) {s['seconds']:>7} s {s['names_per_s']:>6,} names/s, {s['new_hits']:,} "
+            f"new hits, peak PSS {s['peak_pss_mib']} MiB, RSS sum {s['peak_rss_sum_mib']} MiB, maxrss parent+worker "
+            f"{s['maxrss_parent_plus_worker_mib']} MiB   (target 1M: < 300 s, < 2 GB)")
+
+
+def _delta_line(d: dict[str, Any]) -> str:
+    return (f"SDN 2021-07-07 -> 2021-08-20 {d['change']}, {d['names']:,} customers: full {d['full_s']} s, delta "
+            f"{d['delta_s']} s, x{d['speedup']} (target >= 50), hits identical: {d['delta_equals_full']}")
+
+
+def _spark_line(s: dict[str, Any]) -> str:
+    per_core, per_process = s["spark_names_per_s_per_core"], s["local_names_per_s_per_process"]
+    return (f"{s['names']:,} customers on {s['cores']} cores: local runner {per_process:,} names/s per process "
+            f"({s['local_s']} s), Spark local[{s['cores']}] {per_core:,} names/s per executor core ({s['spark_s']} s), "
+            f"ratio x{per_core / per_process:.2f}, results identical: {s['identical']}")
+
+
+#: Each section's report line, with the label it is printed under.
+_LINES = (("runner  ", "runner", _runner_line), ("rescreen", "store", _store_line),
+          ("delta   ", "delta", _delta_line), ("spark   ", "spark", _spark_line))
+
+
 def report(f: dict[str, Any]) -> None:
     base = f["baseline_commit"]
     print(f"machine load (1/5/15 min) before {f['load_before']}, after {f['load_after']}; 2 cores shared")
     print(f"baseline: the previous code ({base}) measured in the same run" if base else "no baseline measured")
-    for label in ("baseline", "current"):
-        runner = f.get("runner", {}).get(label)
-        if runner:
-            print(f"runner  {label:8} {runner['names']:>9,} customers {runner['seconds']:>7} s "
-                  f"{runner['names_per_s']:>6,} names/s (one thread {runner['single_thread_names_per_s']:,}/s), "
-                  f"{runner['hits']:,} hits, peak PSS {runner['peak_pss_mib']} MiB, RSS sum {runner['peak_rss_sum_mib']} "
-                  f"MiB, maxrss parent+worker {runner['maxrss_parent_plus_worker_mib']} MiB")
-    for label in ("baseline", "current"):
-        store = f.get("store", {}).get(label)
-        if store:
-            print(f"rescreen {label:8} {store['names']:>8,} stored (SQLite) {store['seconds']:>7} s "
-                  f"{store['names_per_s']:>6,} names/s, {store['new_hits']:,} new hits, peak PSS {store['peak_pss_mib']} "
-                  f"MiB, RSS sum {store['peak_rss_sum_mib']} MiB, maxrss parent+worker "
-                  f"{store['maxrss_parent_plus_worker_mib']} MiB   (target 1M: < 300 s, < 2 GB)")
-    for label in ("baseline", "current"):
-        delta = f.get("delta", {}).get(label)
-        if delta:
-            print(f"delta   {label:8} SDN 2021-07-07 -> 2021-08-20 {delta['change']}, {delta['names']:,} customers: "
-                  f"full {delta['full_s']} s, delta {delta['delta_s']} s, x{delta['speedup']} (target >= 50), "
-                  f"hits identical: {delta['delta_equals_full']}")
-    for label in ("baseline", "current"):
-        spark = f.get("spark", {}).get(label)
-        if spark:
-            print(f"spark   {label:8} {spark['names']:,} customers on {spark['cores']} cores: local runner "
-                  f"{spark['local_names_per_s_per_process']:,} names/s per process ({spark['local_s']} s), Spark "
-                  f"local[{spark['cores']}] {spark['spark_names_per_s_per_core']:,} names/s per executor core "
-                  f"({spark['spark_s']} s), ratio x{spark['spark_names_per_s_per_core'] / spark['local_names_per_s_per_process']:.2f}, "
-                  f"results identical: {spark['identical']}")
+    for title, section, line in _LINES:
+        for label in ("baseline", "current"):
+            figures = f.get(section, {}).get(label)
+            if figures:
+                print(f"{title} {label:8} {line(figures)}")
     both = {s: f[s] for s in SECTIONS if "baseline" in f.get(s, {}) and "current" in f.get(s, {})}
     for section, pair in both.items():
         if section == "delta":

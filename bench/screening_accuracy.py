@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -47,6 +46,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import baseline
 from corpus import Case, disguised, load_all, real_companies
 from rapidfuzz import fuzz, process, utils
 
@@ -100,7 +100,7 @@ def throughput(source: Path, queries: list[str]) -> float:
     """Names per second in one process for the code under ``source`` (its ``src`` directory)."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
         json.dump(queries, handle)
-    environment = {**os.environ, "PYTHONPATH": str(source / "src")}
+    environment = baseline.environment(source / "src")
     run = subprocess.run([sys.executable, "-c", _THROUGHPUT, handle.name], env=environment, capture_output=True,
                          text=True, check=True)  # fmt: skip
     return float(run.stdout.strip().splitlines()[-1])

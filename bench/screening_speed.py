@@ -33,6 +33,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import baseline
+
 HERE = Path(__file__).resolve().parents[1]
 LIST_SETS = ("bundled", "csl_2022")
 #: (figure, unit, list set, True when higher is better)
@@ -97,7 +99,7 @@ def measure(lists: str, queries: list[str], repeat: int, workers: int) -> dict[s
 
 def measured(source: Path, lists: str, queries_file: Path, repeat: int, workers: int) -> dict[str, Any]:
     """The figures of the code under ``source`` (its ``src`` directory), from a fresh subprocess."""
-    environment = {**os.environ, "PYTHONPATH": str(source / "src")}
+    environment = baseline.environment(source / "src")
     command = [sys.executable, __file__, "--measure", lists, "--queries", str(queries_file),
                "--repeat", str(repeat), "--workers", str(workers)]  # fmt: skip
     run = subprocess.run(command, env=environment, capture_output=True, text=True, check=True)
