@@ -10,8 +10,11 @@ walked, and queries only ever pay for their own short-lived objects.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
+
+Built = TypeVar("Built")
 
 
 @contextmanager
@@ -35,6 +38,14 @@ def freeze_long_lived() -> None:
     gc.unfreeze()
     gc.collect()
     gc.freeze()
+
+
+def built_frozen(build: Callable[[], Built]) -> Built:
+    """What ``build`` makes, made with the collector paused and then frozen with everything alive now."""
+    with collector_paused():
+        built = build()
+    freeze_long_lived()
+    return built
 
 
 def is_frozen() -> bool:

@@ -15,7 +15,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
 from exportguard.batch.runner import RECORD_FLOOR, Customer, ScreeningResult, screen_partition
-from exportguard.heap import collector_paused, freeze_long_lived
+from exportguard.heap import built_frozen
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching.screener import Screener
 
@@ -32,9 +32,7 @@ def _screener(snapshot: ListSnapshot) -> Screener:
     collector's reach, as the local runner's workers have it (exportguard.heap)."""
     screener = _screeners.get(snapshot.version.id)
     if screener is None:
-        with collector_paused():
-            screener = _screeners[snapshot.version.id] = Screener(snapshot)
-        freeze_long_lived()
+        screener = _screeners[snapshot.version.id] = built_frozen(lambda: Screener(snapshot))
     return screener
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
-from exportguard.heap import collector_paused, freeze_long_lived
+from exportguard.heap import built_frozen
 from exportguard.lists.countries import ISO_ALPHA2
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching import features
@@ -315,11 +315,11 @@ def reference_screener() -> Screener:
     scores, must-show names): their answers do not move when newer lists are bundled."""
     from exportguard.lists.bundled import matching_reference, native_names_for
 
-    with collector_paused():
+    def build() -> Screener:
         snapshot = matching_reference()
-        screener = Screener(snapshot, native_names_for(snapshot))
-    freeze_long_lived()
-    return screener
+        return Screener(snapshot, native_names_for(snapshot))
+
+    return built_frozen(build)
 
 
 @lru_cache(maxsize=1)
@@ -328,11 +328,11 @@ def default_screener() -> Screener:
     collector's reach (exportguard.heap), so no query pays for a walk over the index."""
     from exportguard.lists.bundled import default_snapshot, native_names_for
 
-    with collector_paused():
+    def build() -> Screener:
         snapshot = default_snapshot()
-        screener = Screener(snapshot, native_names_for(snapshot))
-    freeze_long_lived()
-    return screener
+        return Screener(snapshot, native_names_for(snapshot))
+
+    return built_frozen(build)
 
 
 def _upper_codes(lists: Collection[str] | None) -> frozenset[str] | None:

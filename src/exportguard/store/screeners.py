@@ -17,7 +17,7 @@ from pathlib import Path
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
-from exportguard.heap import collector_paused, freeze_long_lived
+from exportguard.heap import built_frozen
 from exportguard.lists.bundled import native_names_for
 from exportguard.matching.screener import Screener, default_screener
 from exportguard.store.base import database_url, make_engine, session_factory
@@ -68,11 +68,12 @@ def _build(session: Session, records: list[ListVersionRecord]) -> Screener:
     back to it): a long-lived server's queries never pay for a walk over the index."""
     if not records:
         return default_screener()
-    with collector_paused():
+
+    def build() -> Screener:
         snapshot = combined(session, records)
-        screener = Screener(snapshot, native_names_for(snapshot))
-    freeze_long_lived()
-    return screener
+        return Screener(snapshot, native_names_for(snapshot))
+
+    return built_frozen(build)
 
 
 def screener_for(url: str | None = None) -> Screener:
