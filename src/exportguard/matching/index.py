@@ -159,10 +159,12 @@ class NameIndex:
             self._compact[compact].append(variant_id)
             self.compact_shapes.append((len(variant.normalized.tokens), len(compact)))
         self._by_deletion = _deletion_map(self._postings)
+        #: Long listed words by first and last letter and length, for two-edit retrieval (built here, so no
+        #: query pays for it).
+        self._by_end = _end_map(self._postings)
         self._common_sets: dict[str, frozenset[int]] = {}
         self._found: dict[str, frozenset[int]] = {}
         self._found_held = 0
-        self._by_end: dict[tuple[str, int], list[str]] | None = None
         self._spellings: dict[str, str] = {}
         #: Whose vocabulary decides what a misspelt word stands for: the larger list's, for a part of it.
         self._vocabulary = statistics_of or self
@@ -394,13 +396,6 @@ class NameIndex:
         either has TWO_EDIT_LENGTH letters or more:
         a scan of the listed words of about its length that begin or end with its letter (two typos that
         change both ends of a long word are rare; only such words pay for the scan)."""
-        if self._by_end is None:
-            by_end: dict[tuple[str, int], list[str]] = defaultdict(list)
-            for word in self._postings:
-                if len(word) >= TWO_EDIT_LENGTH - 2:
-                    by_end[("^" + word[0], len(word))].append(word)
-                    by_end[(word[-1] + "$", len(word))].append(word)
-            self._by_end = dict(by_end)
         # Two edits are a misspelling only once either word has TWO_EDIT_LENGTH letters.
         lengths = range(max(len(token) - 2, TWO_EDIT_LENGTH if len(token) < TWO_EDIT_LENGTH else 0), len(token) + 3)
         nearby = {
@@ -439,6 +434,17 @@ def _joined_pairs(tokens: tuple[str, ...]) -> list[str]:
 def _idf_weights(document_frequency: Counter[str], documents: int) -> dict[str, float]:
     scale = math.log(documents + 1)
     return {token: math.log((documents + 1) / count) / scale for token, count in document_frequency.items()}
+
+
+def _end_map(postings: dict[str, list[int]]) -> dict[tuple[str, int], list[str]]:
+    """Listed words of TWO_EDIT_LENGTH - 2 letters or more under ("^" + first letter, length) and
+    (last letter + "$", length)."""
+    by_end: dict[tuple[str, int], list[str]] = defaultdict(list)
+    for word in postings:
+        if len(word) >= TWO_EDIT_LENGTH - 2:
+            by_end["^" + word[0], len(word)].append(word)
+            by_end[word[-1] + "$", len(word)].append(word)
+    return dict(by_end)
 
 
 def _deletion_map(postings: dict[str, list[int]]) -> dict[str, list[str]]:
