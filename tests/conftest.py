@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from exportguard.buildcache import CACHE_DIR_ENV
 from exportguard.matching.screener import Screener, reference_screener
 from exportguard.store.anchor import CHECKPOINTS_ENV, KEY_FILE_ENV
 
@@ -43,3 +44,17 @@ def audit_anchor_outside_home(tmp_path_factory: pytest.TempPathFactory) -> Itera
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+@pytest.fixture(scope="session", autouse=True)
+def build_cache_outside_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The build cache of this test run (exportguard.buildcache), kept out of the user's home directory and
+    shared with the servers and CLI commands tests start as subprocesses."""
+    folder = tmp_path_factory.mktemp("build-cache")
+    saved = os.environ.get(CACHE_DIR_ENV)
+    os.environ[CACHE_DIR_ENV] = str(folder)
+    yield folder
+    if saved is None:
+        os.environ.pop(CACHE_DIR_ENV, None)
+    else:
+        os.environ[CACHE_DIR_ENV] = saved

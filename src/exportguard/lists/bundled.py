@@ -84,6 +84,16 @@ def data_path(file_name: str) -> Path:
     return Path(str(resources.files("exportguard") / "data" / file_name))
 
 
+def default_inputs() -> tuple[Path, ...]:
+    """Every file :func:`default_snapshot` and its native names are read from (what a cached index is keyed by)."""
+    return (*(data_path(name) for bundled in BUNDLE for name in bundled.files), data_path(NATIVE_NAMES))
+
+
+def reference_inputs() -> tuple[Path, ...]:
+    """Every file :func:`matching_reference` and its native names are read from."""
+    return tuple(data_path(name) for name in (BUNDLED_CSL, BUNDLED_COUNTER_LISTS, NATIVE_NAMES))
+
+
 @lru_cache(maxsize=1)
 def bundled_csl() -> ListSnapshot:
     """The whole bundled Consolidated Screening List of 2022 (13 lists, 14,160 entries, as of 2022-04-21).

@@ -7,6 +7,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from exportguard.buildcache import build_key, cached_build
 from exportguard.heap import built_frozen
 from exportguard.lists.countries import ISO_ALPHA2
 from exportguard.lists.model import ListSnapshot
@@ -30,7 +31,7 @@ from exportguard.matching.model import (
     Feature,
     Hit,
 )
-from exportguard.matching.normalize import NormalizedName, code_fingerprint, normalize
+from exportguard.matching.normalize import NormalizedName, code_fingerprint, normalize, normalizer_fingerprint
 
 MAX_NAME_LENGTH = 500
 MAX_CANDIDATES = 80
@@ -63,6 +64,11 @@ class Screener:
         self.index = NameIndex(self.parties, native_names, statistics_of)
         dictionary_words()  # loaded with the index, not by the first query that needs it
         self.list_codes = frozenset(party.list_code for party in self.parties)
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        """Read back from the build cache: the dictionary is loaded with the index, as when it is built."""
+        self.__dict__.update(state)
+        dictionary_words()
 
     @property
     def list_version(self) -> str:
@@ -313,26 +319,31 @@ def matcher_fingerprint() -> str:
 def reference_screener() -> Screener:
     """The screener over the 2022 CSL and China's counter-lists, the lists matching is measured on (golden
     scores, must-show names): their answers do not move when newer lists are bundled."""
-    from exportguard.lists.bundled import matching_reference, native_names_for
+    from exportguard.lists.bundled import matching_reference, reference_inputs
 
-    def build() -> Screener:
-        snapshot = matching_reference()
-        return Screener(snapshot, native_names_for(snapshot))
-
-    return built_frozen(build)
+    return _bundled_screener("reference-screener", matching_reference, reference_inputs())
 
 
 @lru_cache(maxsize=1)
 def default_screener() -> Screener:
-    """The screener over the bundled lists, built once per process and frozen out of the garbage
-    collector's reach (exportguard.heap), so no query pays for a walk over the index."""
-    from exportguard.lists.bundled import default_snapshot, native_names_for
+    """The screener over the bundled lists, built once per process (or read back from the build cache) and
+    frozen out of the garbage collector's reach (exportguard.heap), so no query pays for a walk over the index."""
+    from exportguard.lists.bundled import default_inputs, default_snapshot
+
+    return _bundled_screener("default-screener", default_snapshot, default_inputs())
+
+
+def _bundled_screener(name: str, snapshot_of: Callable[[], ListSnapshot], inputs: Sequence[Path]) -> Screener:
+    """The screener over bundled lists, from the build cache (exportguard.buildcache) when it holds one built
+    from these very files by this very code, else built and cached; frozen either way."""
+    from exportguard.lists.bundled import native_names_for
 
     def build() -> Screener:
-        snapshot = default_snapshot()
+        snapshot = snapshot_of()
         return Screener(snapshot, native_names_for(snapshot))
 
-    return built_frozen(build)
+    key = build_key(inputs, normalizer_fingerprint())
+    return built_frozen(lambda: cached_build(name, key, build))
 
 
 def _upper_codes(lists: Collection[str] | None) -> frozenset[str] | None:
