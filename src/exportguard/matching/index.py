@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 from rapidfuzz import process
@@ -143,21 +144,7 @@ class NameIndex:
         self.compact_shapes: list[tuple[int, int]] = []
         #: Each variant's words with their spellings as written, the pairs shared between variants.
         self.word_pairs: list[tuple[tuple[str, str], ...]] = []
-        pairs: dict[tuple[str, str], tuple[str, str]] = {}
-        document_frequency: Counter[str] = Counter()
-        for variant_id, variant in enumerate(self.variants):
-            written = zip(variant.normalized.tokens, variant.normalized.raw_tokens, strict=True)
-            self.word_pairs.append(tuple(pairs.setdefault(pair, pair) for pair in written))
-            tokens = frozenset(variant.normalized.tokens)
-            self._token_set_sizes.append(len(tokens))
-            document_frequency.update(tokens)
-            for token in tokens:
-                self._postings[token].append(variant_id)
-            for joined in _joined_pairs(variant.normalized.tokens):
-                self._joined[joined].append(variant_id)
-            compact = variant.normalized.compact
-            self._compact[compact].append(variant_id)
-            self.compact_shapes.append((len(variant.normalized.tokens), len(compact)))
+        self._index_words()
         self._by_deletion = _deletion_map(self._postings)
         #: Long listed words by first and last letter and length, for two-edit retrieval (built here, so no
         #: query pays for it).
@@ -169,6 +156,8 @@ class NameIndex:
         #: Whose vocabulary decides what a misspelt word stands for: the larger list's, for a part of it.
         self._vocabulary = statistics_of or self
         if statistics_of is None:
+            # Each variant is posted once under each of its words: a posting list's length is the word's frequency.
+            document_frequency = Counter({token: len(ids) for token, ids in self._postings.items()})
             self._frequency: Mapping[str, int] = document_frequency
             self._weights = _idf_weights(document_frequency, len(self.variants))
             self._max_postings = max(50, int(_MAX_POSTING_SHARE * len(self.variants)))
@@ -176,6 +165,26 @@ class NameIndex:
             self._frequency = statistics_of._frequency
             self._weights = statistics_of._weights
             self._max_postings = statistics_of._max_postings
+
+    def _index_words(self) -> None:
+        """Post every variant under its words, its joined neighbouring words and its compact form, and note its
+        word pairs and shape: one pass, with the per-variant work inlined (the build's hot loop)."""
+        postings, joined, compact_names = self._postings, self._joined, self._compact
+        sizes, shapes, word_pairs = self._token_set_sizes, self.compact_shapes, self.word_pairs
+        pairs: dict[tuple[str, str], tuple[str, str]] = {}
+        shared = pairs.setdefault
+        for variant_id, variant in enumerate(self.variants):
+            tokens = variant.normalized.tokens
+            word_pairs.append(tuple([shared(pair, pair) for pair in zip(tokens, variant.normalized.raw_tokens, strict=True)]))
+            distinct = frozenset(tokens)
+            sizes.append(len(distinct))
+            for token in distinct:
+                postings[token].append(variant_id)
+            for first, second in pairwise(tokens):
+                joined[first + second].append(variant_id)
+            compact = "".join(tokens)
+            compact_names[compact].append(variant_id)
+            shapes.append((len(tokens), len(compact)))
 
     def spelling(self, token: str) -> str:
         """The listed word a token stands for: itself when the lists use it, else the most common listed
