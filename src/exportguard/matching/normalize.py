@@ -59,6 +59,8 @@ _ONLY_AT_END = frozenset(
     {"private", "as", "ab", "ao", "sa", "ag", "kg", "kk", "cv", "est", "co", "oy", "lp", "jv", "n v", "b v", "s a"}
 )
 _ALSO_AT_START = _ONLY_AT_END - {"co", "private", "est", "n v", "b v", "s a"}
+#: Legal words this long or longer are still read as legal forms with a typo or two.
+_MISSPELT_LEGAL_LENGTH = 7
 _LONG_LEGAL_WORDS = ("limited", "corporation", "incorporated", "company", "aktiengesellschaft", "gesellschaft")
 _LONGEST_FORM = max(len(form.split()) for form in LEGAL_FORMS)
 _LEGAL_FIRST_WORDS = frozenset(form.split()[0] for form in LEGAL_FORMS)
@@ -106,8 +108,9 @@ def normalize(name: str) -> NormalizedName:
     """Normalise a party name for matching (see the module docstring for every step)."""
     text, cleaned = undisguise(name)
     text = unicodedata.normalize("NFKC", text)
-    chinese = has_cjk(text)
-    cross_script = chinese or _CYRILLIC_CHAR.search(text) is not None
+    # Most listed and customer names are plain ASCII, which has neither Chinese nor Cyrillic to look for.
+    chinese = not text.isascii() and has_cjk(text)
+    cross_script = chinese or (not text.isascii() and _CYRILLIC_CHAR.search(text) is not None)
     text = fold(romanize(text) if chinese else text)
     words = _joined_initials([word for word in text.split() if word])
     tokens, legal = _split_legal_forms(words)
@@ -189,6 +192,12 @@ def _split_legal_forms(words: list[str]) -> tuple[list[str], list[str]]:
     legal: list[str] = []
     position = 0
     while position < len(words):
+        word = words[position]
+        if word not in _LEGAL_FIRST_WORDS and len(word) < _MISSPELT_LEGAL_LENGTH:
+            # Neither begins a legal form nor is long enough to be a misspelt one: most words, skipped cheaply.
+            tokens.append(word)
+            position += 1
+            continue
         found = _legal_form_at(words, position)
         if found:
             legal.append(found[1])
@@ -218,7 +227,7 @@ def _legal_form_at(words: list[str], position: int) -> tuple[int, str] | None:
 def _misspelt_legal_word(word: str) -> str | None:
     """ "Corportion" or "Limted" is still a legal form: long legal words survive a typo or two, but an ordinary
     word is itself ("Cooperation" is not "Corporation")."""
-    if len(word) < 7 or word in LEGAL_FORMS or is_dictionary_word(word):
+    if len(word) < _MISSPELT_LEGAL_LENGTH or word in LEGAL_FORMS or is_dictionary_word(word):
         return None
     for form in _LONG_LEGAL_WORDS:
         if abs(len(form) - len(word)) <= 2 and OSA.distance(word, form, score_cutoff=2) <= 2:
