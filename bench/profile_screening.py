@@ -1,9 +1,14 @@
 """Where screening time goes, stage by stage, on the bench corpus against the full bundled lists.
 
-Run: python bench/profile_screening.py [--passes 2] [--json out.json]
+Run: python bench/profile_screening.py [--passes 2] [--build-profile 15] [--json out.json]
 
-The index is built over the bundled lists (what ``exportguard screen`` loads by default), its build
-split into loading the lists, the native-name gazetteer and the index itself. Then the bench corpus
+The index is built over the bundled lists (what ``exportguard screen`` loads by default), as
+``default_screener()`` builds it (the garbage collector paused), its build split into loading the lists,
+the native-name gazetteer (which normalises every listed name and alias, remembered for the index) and the
+index itself; then what the build cache (exportguard.buildcache) adds: writing the built screener to a
+temporary cache directory, and reading it back (in this process; bench/build_speed.py measures a fresh
+one). ``--build-profile N`` prints each build stage's N costliest functions by own time (cProfile, which
+slows everything it watches about twofold: the shares, not the seconds, are what it tells). Then the bench corpus
 (bench/corpus.py, as bench/screening_speed.py uses it) is screened ``--passes`` times after one warm-up
 pass, with each stage's function wrapped in a wall-clock timer: normalise, candidate retrieval, upper
 bounds (where the code has them), alignment, features (a candidate scored into a hit) and result
@@ -17,9 +22,13 @@ them, and the shares are of the timed total.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import functools
 import json
+import os
+import pstats
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -31,9 +40,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import load_all
 
 from exportguard.batch.runner import Customer, LocalRunner
-from exportguard.lists.bundled import default_snapshot, native_names_for
+from exportguard.buildcache import CACHE_DIR_ENV, build_key, cached_build
+from exportguard.heap import collector_paused
+from exportguard.lists.bundled import default_inputs, default_snapshot, native_names_for
 from exportguard.matching import alignment, index, screener
 from exportguard.matching.model import DEFAULT_THRESHOLD
+from exportguard.matching.normalize import normalizer_fingerprint
 from exportguard.matching.screener import Screener
 
 #: (stage, module or class, function name): each stage's entry points, skipped where the code has none.
@@ -77,18 +89,43 @@ def instrument(totals: dict[str, float]) -> Callable[[], None]:
     return restore
 
 
-def build() -> tuple[Screener, dict[str, float]]:
-    seconds = {}
-    started = time.perf_counter()
-    snapshot = default_snapshot()
-    seconds["load the bundled lists"] = time.perf_counter() - started
-    started = time.perf_counter()
-    natives = native_names_for(snapshot)
-    seconds["native-name gazetteer"] = time.perf_counter() - started
-    started = time.perf_counter()
-    built = Screener(snapshot, natives)
-    seconds["index build"] = time.perf_counter() - started
+def build(profile_top: int = 0) -> tuple[Screener, dict[str, float]]:
+    """The screener over the bundled lists and each build stage's seconds (and, with ``profile_top``, its
+    costliest functions printed)."""
+    seconds: dict[str, float] = {}
+
+    def stage(name: str, step: Callable[[], Any]) -> Any:
+        profiler = cProfile.Profile() if profile_top else None
+        started = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        made = step()
+        if profiler:
+            profiler.disable()
+        seconds[name] = time.perf_counter() - started
+        if profiler:
+            print(f"build stage {name!r}, by own time (cProfile):")
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(profile_top)
+        return made
+
+    saved = os.environ.get(CACHE_DIR_ENV)
+    with collector_paused(), tempfile.TemporaryDirectory() as cache:
+        snapshot = stage("load the bundled lists", default_snapshot)
+        natives = stage("native-name gazetteer", lambda: native_names_for(snapshot))
+        built = stage("index build", lambda: Screener(snapshot, natives))
+        os.environ[CACHE_DIR_ENV] = cache
+        key = build_key(default_inputs(), normalizer_fingerprint())
+        stage("build cache: write", lambda: cached_build("profile", key, lambda: built))
+        stage("build cache: read back", lambda: cached_build("profile", key, _not_built))
+    if saved is None:
+        os.environ.pop(CACHE_DIR_ENV)
+    else:
+        os.environ[CACHE_DIR_ENV] = saved
     return built, seconds
+
+
+def _not_built() -> Screener:
+    raise RuntimeError("the build cache written a moment ago was not read back")
 
 
 def screen_all(built: Screener, queries: list[str], passes: int) -> float:
@@ -111,9 +148,16 @@ def runner_seconds(built: Screener, queries: list[str], passes: int, processes: 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--passes", type=int, default=2, help="timed passes over the corpus (after one warm-up)")
+    parser.add_argument("--build-profile", type=int, default=0, metavar="N",
+                        help="print each build stage's N costliest functions by own time (cProfile)")
+    parser.add_argument("--build-only", action="store_true", help="stop after the build")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    built, build_seconds = build()
+    built, build_seconds = build(args.build_profile)
+    if args.build_only:
+        for step, seconds in build_seconds.items():
+            print(f"  build: {step:40} {seconds:8.3f} s")
+        return
     _, positives, negatives = load_all()
     queries = [case.query for case in positives + negatives]
     names = len(queries) * args.passes

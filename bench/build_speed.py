@@ -1,0 +1,166 @@
+"""Index build of the full bundled lists: what a fresh process pays before its first answer, next to the previous code.
+
+Run: python bench/build_speed.py [--rounds 3] [--commit 623333b] [--json out.json]
+
+Each figure is measured in a fresh interpreter calling ``default_screener()``, the screener the library,
+``exportguard screen`` (with no database) and the rules engine use: the build is parsing the bundled lists,
+the native-name gazetteer and the index (with, in this code, the collector paused and the index frozen);
+the import of the package and the first query are shown apart. This code is measured three ways:
+
+- cold, cache off (``EXPORTGUARD_BUILD_CACHE=off``): building from the list files, writing nothing;
+- cold, writing the cache: an empty cache directory, so the build is followed by writing it (a first run,
+  or the first run after the lists, the package or Python changed);
+- cached: the same directory again, the index read back from the file the previous run wrote.
+
+The previous code (``--commit``, default 623333b, the main branch before issue 17; extracted to a temporary
+directory) has no cache: its one figure is its cold build. Rounds alternate which code goes first; the
+medians are printed with the ratios. Each run also screens the bench corpus (bench/corpus.py) after the
+timings, and its hits (entry, matched name, score to 1e-9) must be the same in every run of this code (the
+previous code predates issue 11's matching changes, so its hits differ; that the cold build's hits equal those of
+the code before this change is bench/hits_identity.py's job).
+The machine's load (``uptime``) is printed at the start and the end: on a shared machine every figure is noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import baseline
+
+#: (run, label): this code's three ways and the previous code's cold build.
+RUNS = (
+    ("previous", "previous code, cold build"),
+    ("cold", "this code, cold, cache off"),
+    ("cold_writing", "this code, cold, writing the cache"),
+    ("cached", "this code, read back from the cache"),
+)
+FIGURES = ("import_seconds", "build_seconds", "first_query_seconds")
+CACHE_DIR_ENV = "EXPORTGUARD_CACHE_DIR"
+CACHE_SWITCH_ENV = "EXPORTGUARD_BUILD_CACHE"
+
+
+def measure() -> dict[str, Any]:
+    """One fresh process's figures (uses only what every version has: ``default_screener``)."""
+    started = time.perf_counter()
+    from exportguard.matching import screener
+
+    imported = time.perf_counter()
+    built = screener.default_screener()
+    done = time.perf_counter()
+    built.screen("Huawei Technologies")
+    answered = time.perf_counter()
+    figures: dict[str, Any] = {
+        "import_seconds": imported - started, "build_seconds": done - imported, "first_query_seconds": answered - done,
+        "names_indexed": len(built.index.variants),
+    }  # fmt: skip
+    figures["hits_digest"] = hits_digest(built)
+    return figures
+
+
+def hits_digest(built: Any) -> str:
+    """A hash of every hit on the bench corpus (entry key, matched name, score to 1e-9)."""
+    from corpus import load_all
+
+    _, positives, negatives = load_all()
+    digest = hashlib.sha256()
+    for case in positives + negatives:
+        for hit in built.screen(case.query):
+            digest.update(f"{case.query}\0{hit.party.key}\0{hit.matched_name}\0{hit.score:.9f}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def run(run_name: str, previous: Path, cache: Path) -> dict[str, Any]:
+    saved = dict(os.environ)
+    try:
+        os.environ[CACHE_DIR_ENV] = str(cache)
+        if run_name == "cold":
+            os.environ[CACHE_SWITCH_ENV] = "off"
+        if run_name == "cold_writing":
+            shutil.rmtree(cache, ignore_errors=True)
+        src = previous if run_name == "previous" else None
+        return baseline.run_section(src, Path(__file__), ["--measure"])
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--commit", default=baseline.PREVIOUS, help="the previous code to measure in the same run")
+    parser.add_argument("--json", type=Path)
+    parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure:
+        print(json.dumps(measure()))
+        return
+    load_before = uptime()
+    previous = baseline.checkout(args.commit)
+    cache = Path(tempfile.mkdtemp(prefix="exportguard-build-cache-")) / "cache"
+    results: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in RUNS}
+    try:
+        for number in range(args.rounds):
+            # Alternate: the previous code first in even rounds, last in odd ones (cached must follow cold_writing).
+            order = ["previous", "cold", "cold_writing", "cached"]
+            if number % 2:
+                order = ["cold", "cold_writing", "cached", "previous"]
+            for name in order:
+                results[name].append(run(name, previous, cache))
+                print(f"round {number + 1} {name}: {results[name][-1]}", file=sys.stderr)
+    finally:
+        shutil.rmtree(previous.parent)
+        shutil.rmtree(cache.parent, ignore_errors=True)
+    report = summary(results, args.commit, load_before, uptime())
+    print_report(report)
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+
+
+def summary(results: dict[str, list[dict[str, Any]]], commit: str, load_before: str, load_after: str) -> dict[str, Any]:
+    medians = {name: {figure: statistics.median(run[figure] for run in runs) for figure in FIGURES}
+               for name, runs in results.items()}
+    digests = {name: sorted({run["hits_digest"] for run in runs}) for name, runs in results.items()}
+    return {
+        "commit": commit, "rounds": len(results["cold"]), "load_before": load_before, "load_after": load_after,
+        "names_indexed": {name: runs[0]["names_indexed"] for name, runs in results.items()},
+        "medians": medians, "runs": results, "hits_digests": digests,
+        "hits_identical_across_this_codes_runs": len({d for name in ("cold", "cold_writing", "cached")
+                                                      for d in digests[name]}) == 1,
+    }  # fmt: skip
+
+
+def print_report(report: dict[str, Any]) -> None:
+    medians = report["medians"]
+    previous = medians["previous"]["build_seconds"]
+    print(f"index build of the full bundled lists, median of {report['rounds']} rounds, each in a fresh process")
+    print(f"previous code: {report['commit']}; load at start: {report['load_before']}")
+    print(f"  {'':42} {'import':>8} {'build':>8} {'1st query':>10}  previous build / this build")
+    for name, label in RUNS:
+        figures = medians[name]
+        ratio = previous / figures["build_seconds"]
+        print(f"  {label:42} {figures['import_seconds']:7.2f}s {figures['build_seconds']:7.2f}s "
+              f"{figures['first_query_seconds']:9.3f}s  x{ratio:.2f}")
+    print(f"names indexed: {report['names_indexed']}")
+    print(f"hits on the bench corpus identical in every run of this code: {report['hits_identical_across_this_codes_runs']}")
+    print(f"load at end: {report['load_after']}")
+
+
+if __name__ == "__main__":
+    main()
