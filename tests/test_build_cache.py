@@ -247,3 +247,17 @@ def test_the_default_directory_follows_xdg(monkeypatch: pytest.MonkeyPatch, tmp_
     monkeypatch.delenv(CACHE_SWITCH_ENV, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     assert buildcache.cache_dir() == tmp_path / "exportguard"
+
+
+def test_without_a_home_directory_the_index_is_built_and_nothing_written(
+        list_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (CACHE_DIR_ENV, CACHE_SWITCH_ENV, "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(Path, "home", staticmethod(no_home))
+    builds = Builds(list_file)
+    cached_build("excerpt", build_key([list_file]), builds)
+    assert builds.count == 1

@@ -88,13 +88,13 @@ def cached_build(name: str, key: str, build: Callable[[], Built]) -> Built:
 
 def _private_dir() -> Path | None:
     """The cache directory, created 0700; None when it is off or another user could write to or owns it."""
-    folder = cache_dir()
-    if folder is None:
-        return None
     try:
+        folder = cache_dir()
+        if folder is None:
+            return None
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         return folder if _is_private(folder.stat()) else None
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: no home directory to put the default one in
         return None
 
 
