@@ -285,9 +285,32 @@ class NameIndex:
         for position, (key, group) in enumerate(keyed):
             if len(taken) >= limit and key != keyed[position - 1][0]:
                 break
+            if len(taken) + len(group) > limit:
+                # The weight where the cut falls: of every variant sharing it (before, in and after this group),
+                # only the closest in length fill the places left, so a large group is not sorted whole.
+                tied = set(group).union(*(later for weight, later in keyed[position + 1 :] if weight == key))
+                tied.update(variant_id for weight, _distance, variant_id in taken if weight == key)
+                taken = [entry for entry in taken if entry[0] != key]
+                taken += ((key, distance, variant_id)
+                          for distance, variant_id in self._closest_in_length(tied, size, limit - len(taken)))
+                break
             taken += ((key, abs(lengths[variant_id] - size), variant_id) for variant_id in group)
         taken.sort()
         return [variant_id for *_, variant_id in taken[:limit]]
+
+    def _closest_in_length(self, variant_ids: set[int], size: int, wanted: int) -> list[tuple[int, int]]:
+        """The ``wanted`` variants whose number of different words is closest to ``size``, then lowest id, with
+        that distance, in that order."""
+        lengths = self._token_set_sizes
+        by_distance: dict[int, list[int]] = defaultdict(list)
+        for variant_id in variant_ids:
+            by_distance[abs(lengths[variant_id] - size)].append(variant_id)
+        closest: list[tuple[int, int]] = []
+        for distance in sorted(by_distance):
+            closest += ((distance, variant_id) for variant_id in sorted(by_distance[distance]))
+            if len(closest) >= wanted:
+                break
+        return closest[:wanted]
 
     def _found_by(self, token: str) -> frozenset[int]:
         """:meth:`_matching_variants`, remembered for the words customer names repeat (up to a number of

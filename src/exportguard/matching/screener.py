@@ -161,12 +161,20 @@ class Screener:
         if not variant_ids:
             return []
         aligner = Aligner(query, self.index)
+        # Entries share spellings (a gazetteer name on every affiliate of a group, an alias on many rows): what
+        # follows from the spelling alone is worked out once per query.
+        by_spelling: dict[tuple[str, str], tuple[Alignment, NameEvidence] | None] = {}
         for variant_id in self._reachable(aligner, variant_ids, threshold, lists, entries):
             variant = self.index.variants[variant_id]
-            alignment = aligner.align(variant.normalized)
-            if _best_possible(alignment) < threshold:
+            spelling = (variant.name, variant.kind)
+            if spelling not in by_spelling:
+                alignment = aligner.align(variant.normalized)
+                hopeless = _best_possible(alignment) < threshold
+                by_spelling[spelling] = None if hopeless else (alignment, _name_evidence(query, variant, alignment))
+            worked_out = by_spelling[spelling]
+            if worked_out is None:
                 continue
-            hit = self._score(query, variant, alignment, country, address)
+            hit = self._score(query, variant, *worked_out, country, address)
             kept = best.get(variant.party_index)
             if hit.score >= threshold and (kept is None or hit.score > kept.score):
                 best[variant.party_index] = hit
@@ -226,28 +234,21 @@ class Screener:
         query: NormalizedName,
         variant: NameVariant,
         alignment: Alignment,
+        name_evidence: NameEvidence,
         country: str | None,
         address: str | None,
     ) -> Hit:
         party = self.parties[variant.party_index]
-        similarity = features.name_similarity(alignment, query, variant)
+        of_name, institution = name_evidence
         found = [
-            features.distinctive_evidence(alignment, query, variant),
-            features.single_common_word(alignment, query),
-            features.common_word_alone(alignment, query),
-            features.contained_name(alignment, query),
-            features.misspelt_words(alignment),
-            features.disguised_characters(query),
-            features.matched_name_kind(variant),
-            features.legal_form_agreement(query, variant),
             features.company_against_individual(query, party),
-            features.institution_against_company(query, variant),
+            institution,
             features.country_agreement(country, party),
             features.address_agreement(address, party),
             features.place_in_address(alignment, address, party),
             features.cross_script_reading(query),
         ]
-        evidence = [similarity, *(feature for feature in found if feature is not None)]
+        evidence = [*of_name, *(feature for feature in found if feature is not None)]
         return Hit(
             party,
             _combine(evidence),
@@ -257,6 +258,27 @@ class Screener:
             tuple(evidence),
             self.list_version,
         )
+
+
+#: The features that follow from a candidate's spelling alone, in the order a hit lists them: the name
+#: similarity with the features up to the legal form, and whether an institution meets a company.
+NameEvidence = tuple[tuple[Feature, ...], Feature | None]
+
+
+def _name_evidence(query: NormalizedName, variant: NameVariant, alignment: Alignment) -> NameEvidence:
+    found = [
+        features.distinctive_evidence(alignment, query, variant),
+        features.single_common_word(alignment, query),
+        features.common_word_alone(alignment, query),
+        features.contained_name(alignment, query),
+        features.misspelt_words(alignment),
+        features.disguised_characters(query),
+        features.matched_name_kind(variant),
+        features.legal_form_agreement(query, variant),
+    ]
+    similarity = features.name_similarity(alignment, query, variant)
+    return ((similarity, *(feature for feature in found if feature is not None)),
+            features.institution_against_company(query, variant))
 
 
 def _name_fit(query: NormalizedName, listed: frozenset[str]) -> float:
