@@ -217,6 +217,10 @@ class NameIndex:
         (unseen words, and no listed word within one edit, count as fairly rare)."""
         return self._weights.get(self.spelling(token), UNSEEN_WEIGHT)
 
+    def listed_words(self) -> Iterable[str]:
+        """Every word of the indexed names."""
+        return self._postings.keys()
+
     def is_listed_word(self, token: str) -> bool:
         """True when some name of the list (the larger list, for a part of it) uses exactly this word."""
         return token in self._weights

@@ -18,6 +18,7 @@ from exportguard.matching.alignment import (
     Alignment,
     compact_similarity,
     every_word_resembles,
+    word_facts,
     word_similarity_bound,
 )
 from exportguard.matching.dictionary import dictionary_words
@@ -69,6 +70,13 @@ class Screener:
         """Read back from the build cache: the dictionary is loaded with the index, as when it is built."""
         self.__dict__.update(state)
         dictionary_words()
+
+    def learn_vocabulary(self) -> Screener:
+        """Work out now, for every listed word, what the first query to meet it would have to (the listed word
+        it stands for and its weight): a long-lived screener's first queries then cost what later ones do."""
+        for word in self.index.listed_words():
+            word_facts(self.index, word)
+        return self
 
     @property
     def list_version(self) -> str:
@@ -348,8 +356,9 @@ def reference_screener() -> Screener:
 
 @lru_cache(maxsize=1)
 def default_screener() -> Screener:
-    """The screener over the bundled lists, built once per process (or read back from the build cache) and
-    frozen out of the garbage collector's reach (exportguard.heap), so no query pays for a walk over the index."""
+    """The screener over the bundled lists, built once per process (or read back from the build cache) with its
+    vocabulary learnt, and frozen out of the garbage collector's reach (exportguard.heap), so no query pays for
+    a walk over the index nor for a first meeting with a listed word."""
     from exportguard.lists.bundled import default_inputs, default_snapshot
 
     return _bundled_screener("default-screener", default_snapshot, default_inputs())
@@ -357,12 +366,13 @@ def default_screener() -> Screener:
 
 def _bundled_screener(name: str, snapshot_of: Callable[[], ListSnapshot], inputs: Sequence[Path]) -> Screener:
     """The screener over bundled lists, from the build cache (exportguard.buildcache) when it holds one built
-    from these very files by this very code, else built and cached; frozen either way."""
+    from these very files by this very code, else built, its vocabulary learnt (so the cache holds it), and
+    cached; frozen either way."""
     from exportguard.lists.bundled import native_names_for
 
     def build() -> Screener:
         snapshot = snapshot_of()
-        return Screener(snapshot, native_names_for(snapshot))
+        return Screener(snapshot, native_names_for(snapshot)).learn_vocabulary()
 
     key = build_key(inputs, normalizer_fingerprint())
     return built_frozen(lambda: cached_build(name, key, build))

@@ -64,14 +64,15 @@ def _records_in_force(session: Session) -> list[ListVersionRecord]:
 
 
 def _build(session: Session, records: list[ListVersionRecord]) -> Screener:
-    """The index over ``records``, frozen out of the garbage collector's reach (the previous one given
-    back to it): a long-lived server's queries never pay for a walk over the index."""
+    """The index over ``records``, its vocabulary learnt, frozen out of the garbage collector's reach (the
+    previous one given back to it): a long-lived server's queries never pay for a walk over the index, nor
+    for a first meeting with a listed word."""
     if not records:
         return default_screener()
 
     def build() -> Screener:
         snapshot = combined(session, records)
-        return Screener(snapshot, native_names_for(snapshot))
+        return Screener(snapshot, native_names_for(snapshot)).learn_vocabulary()
 
     return built_frozen(build)
 
