@@ -146,14 +146,24 @@ class Screener:
         query = normalized or normalize(_checked_name(name))
         if not any(self.index.may_reach(token) for token in query.tokens):
             return False
-        return any(self._bound(query, variant_id) >= threshold for variant_id in self.index.reached(query))
+        return any(self._may_reach(query, variant_id, threshold) for variant_id in self.index.reached(query))
 
-    def _bound(self, query: NormalizedName, variant_id: int) -> float:
-        name = self.index.variants[variant_id].normalized
+    def _may_reach(self, query: NormalizedName, variant_id: int, threshold: float) -> bool:
+        """Whether an upper bound of the score (the word similarity's, with the contained bonus once every query
+        word resembles one of the name's, or the compact similarity, plus every adjustment) reaches
+        ``threshold``; its terms are worked out cheapest first, each only when the ones before fall short."""
         words = word_similarity_bound(query, variant_id, self.index)
-        if len(query.tokens) >= 2 and every_word_resembles(query, variant_id, self.index):
-            words += features.contained_bonus(words)
-        return max(words, compact_similarity(query, name)) + MAX_BONUS
+        if words + MAX_BONUS >= threshold:
+            return True
+        # compact_similarity is 0 for names of as many words, or lengths apart: not worth the call.
+        name_words, name_length = self.index.compact_shapes[variant_id]
+        compact = 0.0
+        if name_words != len(query.tokens) and abs(name_length - len(query.compact)) <= COMPACT_LENGTH_SLACK:
+            compact = compact_similarity(query, self.index.variants[variant_id].normalized)
+        if compact + MAX_BONUS >= threshold:
+            return True
+        return (len(query.tokens) >= 2 and words + features.contained_bonus(words) + MAX_BONUS >= threshold
+                and every_word_resembles(query, variant_id, self.index))
 
     def _ranked(
         self,
