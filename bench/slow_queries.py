@@ -1,0 +1,86 @@
+"""Which single queries are slow, and why: the tail that bench/latency.py measures, query by query.
+
+Run: python bench/slow_queries.py [--queries 5000] [--show 20] [--profile 3]
+
+The library's screener over the bundled lists answers bench/latency.py's queries twice in one process,
+timing each in the querying thread's CPU time (what other processes on a shared machine do not add):
+the first pass pays for every first meeting (a query word's neighbours, a listed word's weight, a
+structure built on first use), the second shows what is heavy every time. It prints both passes' p50 /
+p99 of single queries and of the slowest of each 100, how many windows of 100 exceed the 3 ms target,
+the slowest queries with their first and second times, and a cProfile (by own time) of the ``--profile``
+slowest, asked again in a fresh process after the same queries before them, so their first time is
+profiled as it happened (docs/screening.md, "Performance", lists the causes found this way).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from latency import TARGET_MS, WINDOW, percentile, queries
+
+
+def cpu_times(names: list[str], profiled: set[str] | None = None) -> list[float]:
+    """CPU milliseconds of ``exportguard.screen`` per name, in order; names in ``profiled`` print a profile."""
+    from exportguard import screen
+
+    times = []
+    for name in names:
+        profile = cProfile.Profile() if profiled and name in profiled else None
+        started = time.thread_time()
+        if profile:
+            profile.enable()
+        screen(name)
+        if profile:
+            profile.disable()
+            out = io.StringIO()
+            pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(12)
+            print(f"--- first time, profiled: {name!r}\n{out.getvalue().strip()}\n")
+        times.append((time.thread_time() - started) * 1000)
+    return times
+
+
+def summary(label: str, times: list[float]) -> str:
+    maxima = [max(times[start:start + WINDOW]) for start in range(0, len(times) - WINDOW + 1, WINDOW)]
+    return (f"{label}: single query p50 {percentile(times, 0.5):.2f} ms, p99 {percentile(times, 0.99):.2f} ms; "
+            f"slowest of each {WINDOW}: p50 {percentile(maxima, 0.5):.2f} ms, p99 {percentile(maxima, 0.99):.2f} ms; "
+            f"{sum(m > TARGET_MS for m in maxima)} of {len(maxima)} windows over {TARGET_MS} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--queries", type=int, default=5000)
+    parser.add_argument("--show", type=int, default=20)
+    parser.add_argument("--profile", type=int, default=3)
+    parser.add_argument("--profiled", nargs="*", help=argparse.SUPPRESS)  # in the fresh process
+    args = parser.parse_args()
+    from exportguard import screen
+
+    names = queries(args.queries)
+    screen("warm-up: the index is built by the first call")
+    if args.profiled is not None:
+        cpu_times(names[: max(names.index(name) for name in args.profiled) + 1], set(args.profiled))
+        return
+    first, again = cpu_times(names), cpu_times(names)
+    print(summary("first pass ", first))
+    print(summary("second pass", again))
+    slowest = sorted(range(len(names)), key=lambda position: -first[position])[: args.show]
+    print(f"\nthe {args.show} slowest on the first pass (CPU ms, first / again):")
+    for position in slowest:
+        print(f"{first[position]:7.2f} {again[position]:7.2f}  {names[position]!r}")
+    if args.profile:
+        import subprocess
+
+        chosen = [names[position] for position in slowest[: args.profile]]
+        subprocess.run([sys.executable, __file__, f"--queries={args.queries}", "--profiled", *chosen], check=True)
+
+
+if __name__ == "__main__":
+    main()
