@@ -1,6 +1,6 @@
 """Which single queries are slow, and why: the tail that bench/latency.py measures, query by query.
 
-Run: python bench/slow_queries.py [--queries 5000] [--show 20] [--profile 3]
+Run: python bench/slow_queries.py [--queries 5000] [--show 20] [--profile 3] [--baseline COMMIT]
 
 The library's screener over the bundled lists answers bench/latency.py's queries twice in one process,
 timing each in the querying thread's CPU time (what other processes on a shared machine do not add):
@@ -10,6 +10,10 @@ p99 of single queries and of the slowest of each 100, how many windows of 100 ex
 the slowest queries with their first and second times, and a cProfile (by own time) of the ``--profile``
 slowest, asked again in a fresh process after the same queries before them, so their first time is
 profiled as it happened (docs/screening.md, "Performance", lists the causes found this way).
+
+``--baseline COMMIT`` (e.g. fb36b77) runs the previous code (extracted from git) and this checkout at the
+same time, each in its own process, and prints both passes of each: on a machine shared with other work,
+two runs side by side meet the same load, where runs one after the other do not.
 """
 
 from __future__ import annotations
@@ -54,13 +58,38 @@ def summary(label: str, times: list[float]) -> str:
             f"{sum(m > TARGET_MS for m in maxima)} of {len(maxima)} windows over {TARGET_MS} ms")
 
 
+def side_by_side(commit: str, count: int) -> None:
+    """Both passes of the previous code and of this checkout, run at the same time."""
+    import shutil
+    import subprocess
+
+    import baseline
+
+    previous = baseline.checkout(commit)
+    try:
+        runs = {label: subprocess.Popen([sys.executable, __file__, f"--queries={count}", "--show=0", "--profile=0"],
+                                        env=baseline.environment(src), stdout=subprocess.PIPE, text=True)
+                for label, src in ((commit, previous), ("this checkout", None))}
+        for label, run in runs.items():
+            output, _ = run.communicate()
+            if run.returncode:
+                raise SystemExit(f"the run of {label} failed")
+            print(f"{label}:\n{output.strip()}\n")
+    finally:
+        shutil.rmtree(previous.parent)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--queries", type=int, default=5000)
     parser.add_argument("--show", type=int, default=20)
     parser.add_argument("--profile", type=int, default=3)
     parser.add_argument("--profiled", nargs="*", help=argparse.SUPPRESS)  # in the fresh process
+    parser.add_argument("--baseline", help="git commit of the previous code, measured side by side")
     args = parser.parse_args()
+    if args.baseline:
+        side_by_side(args.baseline, args.queries)
+        return
     from exportguard import screen
 
     names = queries(args.queries)
@@ -72,7 +101,8 @@ def main() -> None:
     print(summary("first pass ", first))
     print(summary("second pass", again))
     slowest = sorted(range(len(names)), key=lambda position: -first[position])[: args.show]
-    print(f"\nthe {args.show} slowest on the first pass (CPU ms, first / again):")
+    if slowest:
+        print(f"\nthe {args.show} slowest on the first pass (CPU ms, first / again):")
     for position in slowest:
         print(f"{first[position]:7.2f} {again[position]:7.2f}  {names[position]!r}")
     if args.profile:
