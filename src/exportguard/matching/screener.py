@@ -284,6 +284,7 @@ NameEvidence = tuple[tuple[Feature, ...], Feature | None]
 
 
 def _name_evidence(query: NormalizedName, variant: NameVariant, alignment: Alignment) -> NameEvidence:
+    """What a candidate's spelling alone tells, the same for every entry listing that spelling."""
     found = [
         features.distinctive_evidence(alignment, query, variant),
         features.single_common_word(alignment, query),
