@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from exportguard.api.app import create_app
@@ -20,7 +20,13 @@ from exportguard.batch.runner import Customer, LocalRunner
 from exportguard.lists import ecfr_entity_list
 from exportguard.store import base, customer_store
 from exportguard.store.audit import AuditRecord, verify_chain
-from exportguard.store.customer_store import MonitoringError, import_customers, rescreen_customers, rescreen_in_chunks
+from exportguard.store.customer_store import (
+    MonitoringError,
+    dispose,
+    import_customers,
+    rescreen_customers,
+    rescreen_in_chunks,
+)
 from exportguard.store.list_store import record_version
 from exportguard.store.monitoring import CustomerRecord, RescreenRun, ScreeningHitRecord
 from exportguard.store.users import create_user
@@ -256,3 +262,46 @@ def test_writes_landing_mid_run_are_screened_or_stay_due(
     assert again.mode == "delta"
     with sessions() as session:
         assert session.scalars(select(CustomerRecord).where(CustomerRecord.needs_screening)).all() == []
+
+
+def test_a_second_rescreen_updates_retires_and_keeps_verdicts_row_for_row(sessions: sessionmaker[Session]) -> None:
+    """The set-based writes of a re-screen over stored hits: every row as the runner scores the customer's
+    current name (score, matched name, features, version), a renamed customer's old hits retired, a verdict on
+    an unchanged entry still deciding its hit, and the summary counting each change once."""
+    _load(sessions, 30)
+    rescreen_in_chunks(sessions, "test", RUNNER)
+    first = _decisions(sessions)
+    with sessions() as session:
+        cleared, renamed = session.execute(
+            select(ScreeningHitRecord.id, CustomerRecord.external_ref)
+            .join(CustomerRecord, CustomerRecord.id == ScreeningHitRecord.customer_id)
+            .where(ScreeningHitRecord.status == "new").order_by(ScreeningHitRecord.id).limit(2)).all()
+    with write_transaction(sessions) as session:
+        dispose(session, cleared[0], "false_positive", "another company", "reviewer")
+        import_customers(session, [Customer(renamed[1], "Renamed Bakery Ltd")], "test")
+        written_before = session.scalar(select(func.max(ScreeningHitRecord.updated_at)))
+    summary = rescreen_in_chunks(sessions, "test", RUNNER, full=True)
+    snapshot = ecfr_entity_list.load(FIXTURES / "bis_entity_list_excerpt.json")
+    with sessions() as session:
+        stored = list(session.scalars(select(CustomerRecord).order_by(CustomerRecord.id)))
+        everyone = [Customer(record.external_ref, record.name, record.country, record.address) for record in stored]
+        in_force = customer_store.combined(session, customer_store.in_force(session))
+        rows = {(ref, hit.entry_key): (hit.score, hit.matched_name, hit.features, hit.list_version, hit.status)
+                for ref, hit in session.execute(select(CustomerRecord.external_ref, ScreeningHitRecord).join(
+                    CustomerRecord, CustomerRecord.id == ScreeningHitRecord.customer_id))}
+        cleared_pair = session.execute(select(CustomerRecord.external_ref, ScreeningHitRecord.entry_key).join(
+            CustomerRecord, CustomerRecord.id == ScreeningHitRecord.customer_id)
+            .where(ScreeningHitRecord.id == cleared[0])).one()
+        assert session.scalar(select(func.min(ScreeningHitRecord.updated_at))) > written_before  # every row written
+    screened = [result for part in LocalRunner(processes=1).run(in_force, everyone) for result in part]
+    expected = {(r.customer_id, r.entry_key): (r.score, r.matched_name, r.features, r.list_version,
+                                               "watch" if not r.is_hit() else "cleared"
+                                               if (r.customer_id, r.entry_key) == tuple(cleared_pair) else "new")
+                for r in screened}
+    retired = {pair: row for pair, row in rows.items() if row[4] == "retired"}
+    assert {pair: row for pair, row in rows.items() if row[4] != "retired"} == expected
+    assert retired and {ref for ref, _key in retired} == {renamed[1]}
+    assert set(retired) == {pair for pair, (_score, status) in first.items() if pair[0] == renamed[1]}
+    assert summary.counts()["retired"] == sum(first[pair][1] == "new" for pair in retired)
+    assert (summary.counts()["new"], summary.counts()["changed"]) == (0, 0)
+    assert {key for _ref, key in expected} & {party.key for party in snapshot.parties}

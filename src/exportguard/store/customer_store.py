@@ -9,7 +9,7 @@ from dataclasses import astuple, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from exportguard.batch.delta import ChangedOrFresh, DeltaScreen, delta_screener
@@ -334,10 +334,13 @@ def _recorded(session: Session, plan: _Plan, ids: tuple[int, int]) -> dict[int, 
 
 
 def _apply_chunk(session: Session, plan: _Plan, chunk: _Chunk, results: list[ScreeningResult]) -> None:
-    """Write one chunk's hits, retire its customers' hits that no longer hold, and move the checkpoint."""
+    """Write one chunk's hits, retire its customers' hits that no longer hold, and move the checkpoint: a few
+    set-based statements, no ORM object per hit or customer."""
     low, high = chunk.ids
-    stored = {(str(h.customer_id), h.entry_key): h for h in session.scalars(
-        select(ScreeningHitRecord).where(ScreeningHitRecord.customer_id.between(low, high)))}
+    hits = _table(ScreeningHitRecord)
+    stored = {(str(customer_id), key): (hit_id, status) for hit_id, customer_id, key, status in session.execute(
+        select(hits.c.id, hits.c.customer_id, hits.c.entry_key, hits.c.status)
+        .where(hits.c.customer_id.between(low, high)))}
     _apply(session, plan.summary, plan.hashes, results, stored, (low, high))
     due = select(CustomerRecord.id, CustomerRecord.name, CustomerRecord.country, CustomerRecord.address).where(
         CustomerRecord.id.between(low, high), CustomerRecord.needs_screening)
@@ -346,16 +349,19 @@ def _apply_chunk(session: Session, plan: _Plan, chunk: _Chunk, results: list[Scr
         session.execute(update(CustomerRecord).where(CustomerRecord.id.in_(screened)).values(needs_screening=False))
     if chunk.normal_forms:
         # Only where the name is still the one normalised: a rename meanwhile stored its own form.
-        customers = cast(Table, CustomerRecord.__table__)
+        customers = _table(CustomerRecord)
         session.execute(update(customers).where(customers.c.id == bindparam("number"),
                                                 customers.c.name == bindparam("screened_name"))
                         .values(normalized_name=bindparam("form")),
                         [{"number": number, "screened_name": chunk.screened_as[number][0], "form": form}
                          for number, form in chunk.normal_forms.items()])
-    run = session.get(RescreenRun, plan.run_id)
-    if run is not None:
-        run.last_customer_id, run.counts = high, plan.summary.counts()
+    session.execute(update(RescreenRun).where(RescreenRun.id == plan.run_id)
+                    .values(last_customer_id=high, counts=plan.summary.counts()))
     session.flush()
+
+
+def _table(record: type[Any]) -> Table:
+    return cast(Table, record.__table__)
 
 
 def _finish(session: Session, plan: _Plan, actor: str) -> RescreenSummary:
@@ -411,26 +417,47 @@ def _stored_form(name: str, stored: dict[str, Any] | None) -> tuple[tuple[Any, .
 
 
 def _apply(session: Session, summary: RescreenSummary, hashes: dict[str, str], results: list[ScreeningResult],
-           stored: dict[tuple[str, str], ScreeningHitRecord], customers: tuple[int, int]) -> None:
-    """Write ``results`` over the ``stored`` hits of the customers with ids in the ``customers`` range."""
+           stored: dict[tuple[str, str], tuple[int, str]], customers: tuple[int, int]) -> None:
+    """Write ``results`` over the ``stored`` hits ((customer id, entry key) -> (hit id, status)) of the customers
+    with ids in the ``customers`` range: new rows inserted, known ones updated and the rest retired, each
+    kind in one statement."""
     verdicts = _valid_verdicts(session, hashes, customers)
     now = datetime.now(UTC)
+    added: list[dict[str, Any]] = []
+    rewritten: list[dict[str, Any]] = []
     for result in results:
         pair = (result.customer_id, result.entry_key)
-        hit = stored.pop(pair, None)
-        if hit is None:
-            hit = ScreeningHitRecord(customer_id=int(result.customer_id), entry_key=result.entry_key, status="")
-            session.add(hit)
-        status = _status(result, hit.status, verdicts.get(pair))
-        if result.is_hit() and status == "new" and hit.status != "new":
-            (summary.changed if hit.status in ("open", "cleared") else summary.new).append(int(result.customer_id))
-        hit.score, hit.matched_name, hit.features = result.score, result.matched_name, result.features
-        hit.list_version, hit.status, hit.updated_at = result.list_version, status, now
-    for hit in stored.values():
-        if hit.status not in ("retired", "watch"):
-            summary.retired.append(hit.customer_id)
-        hit.status, hit.updated_at = "retired", now
-    session.flush()
+        hit_id, before = stored.pop(pair, (None, ""))
+        status = _status(result, before, verdicts.get(pair))
+        if result.is_hit() and status == "new" and before != "new":
+            (summary.changed if before in ("open", "cleared") else summary.new).append(int(result.customer_id))
+        values = {"score": result.score, "matched_name": result.matched_name, "features": result.features,
+                  "list_version": result.list_version, "status": status, "updated_at": now}
+        if hit_id is None:
+            added.append({"customer_id": int(result.customer_id), "entry_key": result.entry_key, **values})
+        else:
+            rewritten.append({"hit_id": hit_id, **values})
+    hits = _table(ScreeningHitRecord)
+    if added:
+        session.execute(insert(hits), added)
+    if rewritten:
+        session.execute(update(hits).where(hits.c.id == bindparam("hit_id")).values(
+            {column: bindparam(column) for column in rewritten[0] if column != "hit_id"}), rewritten)
+    gone = [hit_id for hit_id, _status in stored.values()]
+    summary.retired.extend(int(customer_id) for (customer_id, _key), (_id, status) in stored.items()
+                           if status not in ("retired", "watch"))
+    for start in range(0, len(gone), _KEYS_PER_QUERY):
+        session.execute(update(hits).where(hits.c.id.in_(gone[start:start + _KEYS_PER_QUERY]))
+                        .values(status="retired", updated_at=now))
+    _forget_loaded_hits(session)
+
+
+def _forget_loaded_hits(session: Session) -> None:
+    """Expire the hit objects a caller's session holds (rescreen_customers runs in the caller's): the
+    statements above bypass them, so they are read again when next used."""
+    for loaded in list(session.identity_map.values()):
+        if isinstance(loaded, ScreeningHitRecord):
+            session.expire(loaded)
 
 
 def _status(result: ScreeningResult, before: str, verdict: str | None) -> str:
@@ -447,11 +474,13 @@ def _valid_verdicts(session: Session, hashes: dict[str, str],
     """The latest disposition per pair of the customers in the id range, only where the entry's content is
     what the reviewer saw."""
     verdicts: dict[tuple[str, str], str] = {}
-    query = select(DispositionRecord).where(DispositionRecord.customer_id.between(*customers))
-    for record in session.scalars(query.order_by(DispositionRecord.id)):
-        pair = (str(record.customer_id), record.entry_key)
-        if hashes.get(record.entry_key) == record.entry_content_hash:
-            verdicts[pair] = record.verdict
+    query = (select(DispositionRecord.customer_id, DispositionRecord.entry_key, DispositionRecord.entry_content_hash,
+                    DispositionRecord.verdict)
+             .where(DispositionRecord.customer_id.between(*customers)).order_by(DispositionRecord.id))
+    for customer_id, entry_key, seen_hash, verdict in session.execute(query):
+        pair = (str(customer_id), entry_key)
+        if hashes.get(entry_key) == seen_hash:
+            verdicts[pair] = verdict
         else:
             verdicts.pop(pair, None)
     return verdicts
