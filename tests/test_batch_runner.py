@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 from pathlib import Path
 
@@ -37,3 +38,27 @@ def test_two_processes_equal_one_for_lists_generators_and_stored_normal_forms(sd
     assert _rows(two, sdn, iter(customers)) == one  # a generator: partitions sent to the workers
     stored = [replace(customer, normalized=normalize(customer.name)) for customer in customers]
     assert _rows(two, sdn, stored) == one
+
+
+def _heap_state(customers: list[Customer]) -> list[ScreeningResult]:
+    """One row per partition saying whether the collector skipped the heap while it was screened."""
+    return [ScreeningResult(customers[0].id, "frozen" if gc.get_freeze_count() > 0 else "walked", 0.0, "", "", "")]
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+@pytest.mark.parametrize("frozen_before", [False, True])
+def test_a_run_freezes_the_heap_while_it_screens_and_leaves_it_as_it_found_it(
+    sdn: ListSnapshot, processes: int, frozen_before: bool
+) -> None:
+    """In process as in the workers the collector skips the index while names are screened (it would walk it
+    again and again); afterwards an index frozen before (a server's) stays frozen, and nothing else does."""
+    gc.unfreeze()
+    if frozen_before:
+        gc.freeze()
+    try:
+        states = [row.entry_key for rows in LocalRunner(processes, chunk_size=50).map(_heap_state, _customers(sdn))
+                  for row in rows]
+        assert (gc.get_freeze_count() > 0) == frozen_before
+    finally:
+        gc.unfreeze()
+    assert len(states) > 1 and set(states) == {"frozen"}

@@ -197,17 +197,17 @@ class LocalRunner:
         order, with each part's size. Parts are drawn from ``parts`` only as workers free up, on the calling
         thread: a caller streaming them from a database reads, and writes results, between partitions."""
         processes = self.processes or os.cpu_count() or 1
-        if processes == 1:
-            _init_worker(screen, inherited)
-            yield from map(_screen_part, parts)
-            return
-        # fork shares the built screener with the workers copy-on-write instead of pickling it; frozen
-        # objects are skipped by the workers' garbage collector, which would otherwise walk (and so copy)
-        # every page of the parent's heap.
-        context = multiprocessing.get_context("fork")
+        # Frozen objects are skipped by the garbage collector, which would otherwise walk the whole index over
+        # and over while the screens allocate (in process), or, in forked workers, walk and so copy every page
+        # of the parent's heap; fork shares the built screener with the workers copy-on-write.
         frozen_before = is_frozen()
         gc.freeze()
         try:
+            if processes == 1:
+                _init_worker(screen, inherited)
+                yield from map(_screen_part, parts)
+                return
+            context = multiprocessing.get_context("fork")
             with context.Pool(processes, initializer=_init_worker, initargs=(screen, inherited)) as pool:
                 pending: deque[AsyncResult[tuple[int, list[ResultRow]]]] = deque()
                 for part in parts:
