@@ -337,10 +337,10 @@ def _apply_chunk(session: Session, plan: _Plan, chunk: _Chunk, results: list[Scr
     """Write one chunk's hits, retire its customers' hits that no longer hold, and move the checkpoint: a few
     set-based statements, no ORM object per hit or customer."""
     low, high = chunk.ids
-    hits = _table(ScreeningHitRecord)
+    # The mapped columns, not the table's, so the caller's pending changes are flushed first (autoflush).
     stored = {(str(customer_id), key): (hit_id, status) for hit_id, customer_id, key, status in session.execute(
-        select(hits.c.id, hits.c.customer_id, hits.c.entry_key, hits.c.status)
-        .where(hits.c.customer_id.between(low, high)))}
+        select(ScreeningHitRecord.id, ScreeningHitRecord.customer_id, ScreeningHitRecord.entry_key,
+               ScreeningHitRecord.status).where(ScreeningHitRecord.customer_id.between(low, high)))}
     _apply(session, plan.summary, plan.hashes, results, stored, (low, high))
     due = select(CustomerRecord.id, CustomerRecord.name, CustomerRecord.country, CustomerRecord.address).where(
         CustomerRecord.id.between(low, high), CustomerRecord.needs_screening)
