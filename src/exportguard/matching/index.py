@@ -133,7 +133,7 @@ class NameIndex:
         self._token_set_sizes: list[int] = []
         #: Memo of alignment.word_facts, which the scorer asks for on every comparison.
         self.word_facts: dict[str, WordFacts] = {}
-        self._similar: dict[str, frozenset[str]] = {}
+        self._similar: dict[str, tuple[str, ...]] = {}
         self._retrieved: dict[str, tuple[bool, frozenset[int]]] = {}
         self._reach: dict[str, bool] = {}
         #: Every beginning of an indexed word or compact name, built on the first :meth:`may_reach`.
@@ -149,8 +149,8 @@ class NameIndex:
         #: Long listed words by first and last letter and length, for two-edit retrieval (built here, so no
         #: query pays for it).
         self._by_end = _end_map(self._postings)
-        self._common_sets: dict[str, frozenset[int]] = {}
-        self._found: dict[str, frozenset[int]] = {}
+        self._common_sets: dict[str, IdSet] = {}
+        self._found: dict[str, IdSet] = {}
         self._found_held = 0
         self._spellings: dict[str, str] = {}
         #: Whose vocabulary decides what a misspelt word stands for: the larger list's, for a part of it.
@@ -247,12 +247,12 @@ class NameIndex:
         for token in set(query.tokens):
             weight = self.weight(token)
             if self._is_common(token):
-                common.append((self._common_postings(self.spelling(token)), weight))
+                common.append((self._common_postings(self.spelling(token)).keys(), weight))
                 continue
             found = self._found_by(token)
-            shares.append((found, weight))
+            shares.append((found.keys(), weight))
             if self.is_distinctive(token):
-                reached |= found
+                reached.update(found)
         reached.update(self._joined_up(query))
         if not any(self.is_distinctive(token) for token in query.tokens):
             reached.update(self._containing_all(query.tokens))
@@ -316,12 +316,12 @@ class NameIndex:
                 break
         return closest[:wanted]
 
-    def _found_by(self, token: str) -> frozenset[int]:
+    def _found_by(self, token: str) -> IdSet:
         """:meth:`_matching_variants`, remembered for the words customer names repeat (up to a number of
         variant ids in all, then forgotten)."""
         found = self._found.get(token)
         if found is None:
-            found = frozenset(self._matching_variants(token))
+            found = untracked_ids(self._matching_variants(token))
             self._found_held += len(found)
             if self._found_held > _FOUND_MEMO_IDS:
                 self._found.clear()
@@ -329,11 +329,11 @@ class NameIndex:
             self._found[token] = found
         return found
 
-    def _common_postings(self, word: str) -> frozenset[int]:
+    def _common_postings(self, word: str) -> IdSet:
         """The variants holding a word too common to retrieve by (a few such words, remembered)."""
         found = self._common_sets.get(word)
         if found is None:
-            found = self._common_sets[word] = frozenset(self._postings.get(word, ()))
+            found = self._common_sets[word] = untracked_ids(self._postings.get(word, ()))
         return found
 
     def reached(self, query: NormalizedName) -> set[int]:
@@ -405,13 +405,14 @@ class NameIndex:
         found.update(self._joined.get(token, ()))
         return found
 
-    def similar_tokens(self, token: str) -> frozenset[str]:
-        """Indexed tokens equal to the query token or one edit away from it."""
+    def similar_tokens(self, token: str) -> tuple[str, ...]:
+        """Indexed tokens equal to the query token or one edit away from it (remembered as a tuple: the
+        collector stops tracking a tuple of strings at its first collection, a frozenset never)."""
         similar = self._similar.get(token)
         if similar is None:
             if len(self._similar) >= _SIMILAR_MEMO_SIZE:
                 self._similar.clear()
-            similar = self._similar[token] = frozenset(self._one_edit_neighbours(token))
+            similar = self._similar[token] = tuple(self._one_edit_neighbours(token))
         return similar
 
     def _one_edit_neighbours(self, token: str) -> set[str]:
@@ -442,6 +443,21 @@ class NameIndex:
         }
         found = process.extract(token, list(nearby), scorer=OSA.distance, score_cutoff=2, limit=None)
         return [word for word, _distance, _position in found]
+
+
+#: A set of variant ids as memos keep it: a dict of ids to None.
+IdSet = dict[int, None]
+
+
+def untracked_ids(ids: Iterable[int]) -> IdSet:
+    """Variant ids in a set the garbage collector does not track, for the memos a long-lived process keeps
+    filling after its index is frozen (exportguard.heap).
+
+    A set or frozenset is tracked whatever it holds, and every full collection visits each id in it (3 ms
+    per collection once 3,000 queries had filled the memo with 114,000 ids, growing toward its limit of a
+    million); a dict holding no container is never tracked. Its keys view is the set to intersect.
+    """
+    return dict.fromkeys(ids)
 
 
 def _first(pair: tuple[float, AbstractSet[int]]) -> float:
