@@ -7,7 +7,9 @@ timing each in the querying thread's CPU time (what other processes on a shared 
 the first pass pays for every first meeting (a query word's neighbours, a listed word's weight, a
 structure built on first use), the second shows what is heavy every time. It prints both passes' p50 /
 p99 of single queries and of the slowest of each 100, how many windows of 100 exceed the 3 ms target,
-the slowest queries with their first and second times, and a cProfile (by own time) of the ``--profile``
+the full collections during each pass and what a full collection walks after it (objects the collector
+tracks, references it follows: what grows with the screener's memos), the slowest queries with their first
+and second times, and a cProfile (by own time) of the ``--profile``
 slowest, asked again in a fresh process after the same queries before them, so their first time is
 profiled as it happened (docs/screening.md, "Performance", lists the causes found this way).
 
@@ -28,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from latency import TARGET_MS, WINDOW, percentile, queries
+from latency import TARGET_MS, WINDOW, FullCollections, percentile, queries
 
 
 def cpu_times(names: list[str], profiled: set[str] | None = None) -> list[float]:
@@ -49,6 +51,39 @@ def cpu_times(names: list[str], profiled: set[str] | None = None) -> list[float]
             print(f"--- first time, profiled: {name!r}\n{out.getvalue().strip()}\n")
         times.append((time.thread_time() - started) * 1000)
     return times
+
+
+def collector_walk() -> str:
+    """What a full collection would walk now: the objects the collector tracks (none of the frozen ones) and
+    the references it follows from them."""
+    import gc
+
+    walked = gc.get_objects()
+    return f"{len(walked):,} objects, {sum(len(gc.get_referents(thing)) for thing in walked):,} references"
+
+
+def timed_pass(names: list[str]) -> tuple[list[float], str]:
+    """CPU milliseconds per query, and the full collections that ran during them with what one walks after."""
+    import gc
+
+    collections = FullCollections()
+    gc.callbacks.append(collections)
+    try:
+        times = cpu_times(names)
+    finally:
+        gc.callbacks.remove(collections)
+    ran = collections.figures()
+    return times, (f"{ran['full_collections']} full collections during the pass (longest "
+                   f"{ran['longest_full_collection_ms']} ms wall); the collector's walk after it: {collector_walk()}")
+
+
+def full_collection_cpu_ms() -> float:
+    """The querying thread's CPU time of one full collection, forced now."""
+    import gc
+
+    started = time.thread_time()
+    gc.collect()
+    return (time.thread_time() - started) * 1000
 
 
 def summary(label: str, times: list[float]) -> str:
@@ -97,9 +132,13 @@ def main() -> None:
     if args.profiled is not None:
         cpu_times(names[: max(names.index(name) for name in args.profiled) + 1], set(args.profiled))
         return
-    first, again = cpu_times(names), cpu_times(names)
+    print(f"the collector's walk after the warm-up: {collector_walk()}")
+    (first, first_walk), (again, again_walk) = timed_pass(names), timed_pass(names)
     print(summary("first pass ", first))
+    print(f"  {first_walk}")
     print(summary("second pass", again))
+    print(f"  {again_walk}; a full collection forced then: {full_collection_cpu_ms():.2f} ms CPU, "
+          f"another: {full_collection_cpu_ms():.2f} ms (what every later one costs until the memos grow)")
     slowest = sorted(range(len(names)), key=lambda position: -first[position])[: args.show]
     if slowest:
         print(f"\nthe {args.show} slowest on the first pass (CPU ms, first / again):")

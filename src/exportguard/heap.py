@@ -61,13 +61,15 @@ def built_frozen(build: Callable[[], Built]) -> Built:
 
 
 def freeze_settled() -> None:
-    """Collect what the collector still walks (not what is frozen already), then freeze what survives.
+    """Collect the young generations, then freeze what survives with what is frozen already.
 
     For objects a long-lived process makes once, after its index was frozen: a web framework builds its
     routing and validators on the first request, tens of thousands of objects every later full collection
-    would walk. Only they are walked here, once (milliseconds, not the index's quarter of a second).
+    would walk. Not a full collection: the collector starts the next one when a quarter as many objects as
+    survived the last one have been added since, so a full collection now, over the few objects left
+    unfrozen, would make every later one come (many times) sooner.
     """
-    gc.collect()
+    gc.collect(1)
     gc.freeze()
 
 
