@@ -134,7 +134,7 @@ class NameIndex:
         #: Memo of alignment.word_facts, which the scorer asks for on every comparison.
         self.word_facts: dict[str, WordFacts] = {}
         self._similar: dict[str, tuple[str, ...]] = {}
-        self._retrieved: dict[str, tuple[bool, IdSet]] = {}
+        self._retrieved: dict[str, tuple[bool, frozenset[int]]] = {}
         self._reach: dict[str, bool] = {}
         #: Every beginning of an indexed word or compact name, built on the first :meth:`may_reach`.
         self._word_starts: frozenset[str] | None = None
@@ -366,7 +366,7 @@ class NameIndex:
                                           or self.spelling(token) in self._postings)
         return reach
 
-    def _retrieved_by(self, token: str) -> tuple[bool, IdSet]:
+    def _retrieved_by(self, token: str) -> tuple[bool, frozenset[int]]:
         """Whether the word is distinctive, and the variants it retrieves on its own if so."""
         retrieved = self._retrieved.get(token)
         if retrieved is None:
@@ -374,7 +374,7 @@ class NameIndex:
                 self._retrieved.clear()
             distinctive = self.is_distinctive(token)
             found = self._matching_variants(token) if distinctive and not self._is_common(token) else ()
-            retrieved = self._retrieved[token] = (distinctive, untracked_ids(found))
+            retrieved = self._retrieved[token] = (distinctive, frozenset(found))
         return retrieved
 
     def _joined_up(self, query: NormalizedName) -> list[int]:
