@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from exportguard.lists.bundled import bundled_csl
 from exportguard.lists.model import ListSnapshot
-from exportguard.matching.alignment import Aligner, word_similarity_bound
+from exportguard.matching.alignment import Aligner, word_bound_may_reach, word_reach, word_similarity_bound
 from exportguard.matching.normalize import normalize
 from exportguard.matching.screener import Screener
 
@@ -86,6 +86,50 @@ def test_the_cheap_test_never_rules_out_a_hit(text: str, threshold: float) -> No
     for screener in (SMALL, PART):
         if screener.screen(text, threshold=threshold, limit=1):
             assert screener.may_hit(text, threshold)
+
+
+def _misspelt(words: list[str], rnd: random.Random) -> str:
+    """The words with a letter dropped from one, and sometimes two of them written as one."""
+    at = rnd.randrange(len(words))
+    cut = rnd.randrange(len(words[at]))
+    words = [*words[:at], words[at][:cut] + words[at][cut + 1:], *words[at + 1:]]
+    if len(words) > 1 and rnd.random() < 0.3:
+        words[:2] = [words[0] + words[1]]
+    return " ".join(words)
+
+
+QUERIES = st.one_of(
+    st.lists(st.sampled_from(NAME_WORDS), min_size=1, max_size=5).map(" ".join),
+    st.builds(_misspelt, st.lists(st.sampled_from(NAME_WORDS), min_size=1, max_size=5), st.randoms(use_true_random=False)),
+    st.text(alphabet="abcdefghiklmnorstu ", min_size=1, max_size=30).filter(str.strip),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(QUERIES, st.floats(0.0, 1.0))
+def test_the_word_by_word_test_never_rules_out_what_the_bound_admits(text: str, threshold: float) -> None:
+    """may_hit's word-by-word test (what each query word is remembered to reach) is a necessary condition of the
+    score bound over every name the small index reaches: it rules out no customer the bound admits."""
+    query = normalize(text)
+    for screener in (SMALL, PART):
+        if any(screener._may_reach(query, variant_id, threshold) for variant_id in screener.index.reached(query)):
+            assert screener._might_reach(query, threshold)
+
+
+@settings(max_examples=300, deadline=None)
+@given(QUERIES, st.floats(0.05, 1.0))
+def test_the_word_by_word_bound_is_never_below_the_word_similarity_bound(text: str, needed: float) -> None:
+    """The word-similarity bound summed word by word admits every threshold some indexed name's
+    word_similarity_bound reaches (whatever lower threshold a contained name is given)."""
+    query = normalize(text)
+    for index in (SMALL.index, PART.index):
+        reaches = [word_reach(index, token, raw) for token, raw in zip(query.tokens, query.raw_tokens, strict=True)]
+        best = max(word_similarity_bound(query, variant_id, index) for variant_id in range(len(index.variants)))
+        if best >= needed:
+            resembling = [reach.names for reach in reaches if reach.names]
+            weight = sum(reach.weight for reach in reaches)
+            assert word_bound_may_reach(resembling, weight, len(reaches), needed, needed)
+            assert word_bound_may_reach(resembling, weight, len(reaches), needed, needed / 2)
 
 
 @settings(max_examples=200, deadline=None)

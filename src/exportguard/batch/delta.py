@@ -39,6 +39,9 @@ def delta_screener(new: ListSnapshot, changes: ListDiff, full: Screener | None =
         return Screener(ListSnapshot(new.version, changes.changed), statistics_of=full.index)
 
 
+_NONE: frozenset[str] = frozenset()
+
+
 @dataclass(frozen=True)
 class DeltaScreen:
     """A customer is screened in full only when it scores on a changed entry or had results before;
@@ -58,7 +61,7 @@ class DeltaScreen:
         results: list[ScreeningResult] = []
         for customer in customers:
             try:
-                entries = self.recorded.get(customer.id, frozenset())
+                entries = self.recorded.get(customer.id, _NONE)
                 if self.changed.may_hit(customer.name, self.threshold, customer.normalized):
                     entries |= {hit.party.key for hit in screen_customer(self.changed, customer, self.threshold)}
                 hits = screen_customer(self.full, customer, self.threshold, entries) if entries else []

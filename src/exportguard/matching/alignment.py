@@ -8,7 +8,7 @@ place names. Exact partners are found by set lookup; only the rest pay for an ed
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,6 +37,8 @@ MAX_LENGTH_GAP = 2
 _MOST_EDITS = 3
 #: Resemblances remembered per index for the word-similarity bound; the memo is emptied when full.
 _RESEMBLED_MEMO_SIZE = 1_000_000
+#: Query words whose reach (word_reach) is remembered per index; the memo is emptied when full.
+_WORD_REACH_MEMO_SIZE = 200_000
 
 
 @lru_cache(maxsize=1 << 20)
@@ -148,6 +150,26 @@ class Alignment:
         return (self.query.matched + self.name.matched) / total if total else 0.0
 
 
+def resembling(token: str, token_raw: str, words: Sequence[str], raws: Sequence[str],
+               rewritten: Sequence[int]) -> set[int]:
+    """Positions of the listed words (``raws``: as written; ``rewritten``: the positions where the two differ) a
+    query word resembles without being equal (word_pair_similarity > 0): the edit distances computed by rapidfuzz
+    in one batch, only the close ones confirmed with :func:`token_similarity`. Equal words are the caller's."""
+    found = set()
+    if len(token) >= MIN_FUZZY_LENGTH:
+        for word, _distance, at in process.extract(token, words, scorer=OSA.distance, score_cutoff=_MOST_EDITS, limit=None):
+            if token_similarity(token, word) > 0:
+                found.add(at)
+    # As written: any listed word for a query word normalisation rewrote, else those it rewrote.
+    compared = range(len(words)) if token_raw != token else rewritten
+    for raw, _distance, at in process.extract(
+        token_raw, [raws[at] for at in compared], scorer=OSA.distance, score_cutoff=_MOST_EDITS, limit=None
+    ):
+        if token_similarity(token_raw, raw) > 0:
+            found.add(compared[at])
+    return found
+
+
 def compact_similarity(query: NormalizedName, name: NormalizedName) -> float:
     """Similarity of the names written without spaces, when they split words differently ("Hik Vision",
     "Hikvision") and differ by at most two letters."""
@@ -215,22 +237,11 @@ class Aligner:
         partners = [equal_bits.get(word, 0) for word, _raw in new]
         words = [word for word, _raw in new]
         rewritten = [position for position, (word, raw) in enumerate(new) if raw != word]
+        raws = [raw for _word, raw in new]
         for position, (token, token_raw) in enumerate(self._words):
             bit = 1 << position
-            if len(token) >= MIN_FUZZY_LENGTH:
-                for word, _distance, at in process.extract(
-                    token, words, scorer=OSA.distance, score_cutoff=_MOST_EDITS, limit=None
-                ):
-                    if token_similarity(token, word) > 0:
-                        partners[at] |= bit
-            # As written: any listed word for a query word normalisation rewrote, else those it rewrote.
-            compared = range(len(new)) if token_raw != token else rewritten
-            raws = [new[at][1] for at in compared]
-            for raw, _distance, at in process.extract(
-                token_raw, raws, scorer=OSA.distance, score_cutoff=_MOST_EDITS, limit=None
-            ):
-                if token_similarity(token_raw, raw) > 0:
-                    partners[compared[at]] |= bit
+            for at in resembling(token, token_raw, words, raws, rewritten):
+                partners[at] |= bit
         facts_of = self.index.word_facts
         for pair, bits in zip(new, partners, strict=True):
             facts = facts_of.get(pair[0]) or word_facts(self.index, pair[0])
@@ -413,6 +424,93 @@ def every_word_resembles(query: NormalizedName, variant_id: int, index: NameInde
     return all(
         _resembled(index, token, raw, variant_id) for token, raw in zip(query.tokens, query.raw_tokens, strict=True)
     )
+
+
+class WordReach(NamedTuple):
+    """What one query word (as normalised and as written) can reach in a small index (a delta re-screen's changed
+    entries), worked out once per word against every name: a customer is then tested by a few lookups."""
+
+    #: NameIndex.may_reach: a query none of whose words may reach, reaches no name.
+    may_reach: bool
+    #: What the next query word would have to be for the two joined up to spell an indexed word or compact name.
+    joins: frozenset[str]
+    #: The word is distinctive (retrieves names on its own, unless it is common).
+    distinctive: bool
+    #: The listed word it stands for is a word of an indexed name.
+    stands_for_indexed: bool
+    #: (number of words, the lengths of their compact forms as a bit mask) of the names it retrieves.
+    shapes: tuple[tuple[int, int], ...]
+    #: The word's weight, which it counts unmatched in the word-similarity bound.
+    weight: float
+    #: Variant id -> (the most the word and the name's words it resembles can count matched in
+    #: :func:`word_similarity_bound`; the weight they take out of the unmatched; the name's whole weight), for
+    #: every name it resembles.
+    names: Mapping[int, tuple[float, float, float]]
+
+
+def word_reach(index: NameIndex, token: str, raw: str) -> WordReach:
+    """:class:`WordReach` of a query word, remembered per index."""
+    if len(index.word_reaches) >= _WORD_REACH_MEMO_SIZE:
+        index.word_reaches.clear()
+    reach = index.word_reaches[token, raw] = WordReach(
+        index.may_reach(token), index.continuations(token), index.is_distinctive(token),
+        index.indexes_word(index.spelling(token)), index.retrieved_shapes(token), word_facts(index, token).weight,
+        _resembled_names(index, token, raw))
+    return reach
+
+
+def _resembled_names(index: NameIndex, token: str, raw: str) -> dict[int, tuple[float, float, float]]:
+    """WordReach.names, counted as word_similarity_bound counts the word and the names' words it resembles: the
+    word matched at its own weight (unseen in the lists: its heaviest partner's), a name word at its weight
+    (unseen: 1)."""
+    sites = index.word_sites()
+    resembled = resembling(token, raw, sites.words, sites.raws, sites.rewritten)
+    resembled.update(sites.positions.get(token, ()))
+    own = word_facts(index, token)
+    # Per name: weight matched, weight taken out of the unmatched, heaviest partner.
+    found: dict[int, list[float]] = {}
+    for place in resembled:
+        facts = word_facts(index, sites.words[place])
+        for variant_id, _position in sites.sites[place]:
+            counted = found.setdefault(variant_id, [0.0, 0.0, 0.0])
+            counted[0] += facts.weight if facts.known else 1.0
+            counted[1] += facts.weight
+            counted[2] = max(counted[2], facts.weight)
+    return {
+        variant_id: ((own.weight if own.known else heaviest) + matched, own.weight + taken,
+                     sum(word_facts(index, word).weight for word in index.variants[variant_id].normalized.tokens))
+        for variant_id, (matched, taken, heaviest) in found.items()
+    }
+
+
+def word_bound_may_reach(resembling: Sequence[Mapping[int, tuple[float, float, float]]], query_weight: float,
+                         query_words: int, needed: float, needed_contained: float) -> bool:
+    """False when no indexed name's :func:`word_similarity_bound` reaches ``needed`` (``needed_contained``, lower,
+    for a name every word of a query of two or more resembles) for a query of ``query_words`` words weighing
+    ``query_weight``, whose words resemble names as ``resembling`` tells (the :attr:`WordReach.names` of the
+    words that resemble any), without retrieving a name.
+
+    A ratio matched / (matched + unmatched) reaches ``needed`` exactly when (1 - needed) matched - needed
+    unmatched >= 0, a sum over words. Per name, the query words' reaches add up the most the matched could be (a
+    name word two query words resemble is counted twice) and the least the unmatched could be (the query's and
+    the name's weight less what they take out), so the sum is never below the bound's (for 0 < needed <= 1);
+    a name no query word resembles has a bound of 0. The thresholds are the caller's, less a slack for sums
+    added in another order.
+    """
+    if min(needed, needed_contained) <= 0:
+        return True
+    sums: dict[int, tuple[float, float, float, int]] = {}
+    for names in resembling:
+        for variant_id, (matched, taken, name_weight) in names.items():
+            before = sums.get(variant_id)
+            sums[variant_id] = (matched, taken, name_weight, 1) if before is None else (
+                before[0] + matched, before[1] + taken, name_weight, before[3] + 1)
+    contained = query_words >= 2 and len(resembling) == query_words
+    for matched, taken, name_weight, words in sums.values():
+        at_least = min(1.0, needed_contained if contained and words == query_words else needed)
+        if (1 - at_least) * matched >= at_least * (query_weight + name_weight - taken):
+            return True
+    return False
 
 
 def _resembled(index: NameIndex, token: str, raw: str, variant_id: int) -> tuple[int, ...]:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import pairwise
+from itertools import islice, pairwise
 from typing import TYPE_CHECKING
 
 from rapidfuzz import process
@@ -25,7 +26,7 @@ from exportguard.matching.normalize import NormalizedName, normalize
 from exportguard.matching.vocabulary import GENERIC_WORDS
 
 if TYPE_CHECKING:
-    from exportguard.matching.alignment import WordFacts
+    from exportguard.matching.alignment import WordFacts, WordReach
 
 _PARENTHETICAL = re.compile(r"\(([^()]{2,60})\)")
 _AFFILIATE = re.compile(r"\.?\s*Affiliated Entity:\s*", re.IGNORECASE)
@@ -67,6 +68,21 @@ SHORT_NAME = "short name in brackets"
 AFFILIATE = "affiliated entity name"
 PARENT = "parent named in an affiliate entry"
 NATIVE = "native-script name (gazetteer)"
+
+
+@dataclass(frozen=True)
+class WordSites:
+    """The distinct words of the indexed names, each with its spelling as written, and where each sits: what a
+    query word is compared with once for every name at a time (alignment.word_reach)."""
+
+    words: list[str]
+    raws: list[str]
+    #: Positions (in ``words``) of the words whose spelling as written differs.
+    rewritten: list[int]
+    #: Per word: (variant id, position in the name) of each of its occurrences.
+    sites: list[list[tuple[int, int]]]
+    #: Word -> its positions in ``words`` (one per spelling as written).
+    positions: dict[str, list[int]]
 
 
 def name_variants(party: Party) -> list[tuple[str, str]]:
@@ -138,8 +154,14 @@ class NameIndex:
         self._reach: dict[str, bool] = {}
         #: Every beginning of an indexed word or compact name, built on the first :meth:`may_reach`.
         self._word_starts: frozenset[str] | None = None
+        #: The indexed words and compact names in order, built on the first :meth:`continuations`.
+        self._sorted_keys: list[str] | None = None
         #: Memo of which words of an indexed name a query word resembles (alignment.word_similarity_bound).
         self.resembled: dict[tuple[str, str, int], tuple[int, ...]] = {}
+        #: Memo of what a query word (as normalised, as written) can add to each name's word-similarity bound
+        #: (alignment.word_reach), and the distinct words it is worked out against, built on first use.
+        self.word_reaches: dict[tuple[str, str], WordReach] = {}
+        self._word_sites: WordSites | None = None
         #: Per variant, how many words it has and how long they are joined up (for compact_similarity).
         self.compact_shapes: list[tuple[int, int]] = []
         #: Each variant's words with their spellings as written, the pairs shared between variants.
@@ -350,6 +372,58 @@ class NameIndex:
             reached.update(self._containing_all(query.tokens))
         return reached
 
+    def word_sites(self) -> WordSites:
+        """Every distinct word pair of the indexed names and where it sits (built on first use: a small index's)."""
+        if self._word_sites is None:
+            at: dict[tuple[str, str], int] = {}
+            sites: list[list[tuple[int, int]]] = []
+            for variant_id, pairs in enumerate(self.word_pairs):
+                for position, pair in enumerate(pairs):
+                    if pair not in at:
+                        at[pair] = len(sites)
+                        sites.append([])
+                    sites[at[pair]].append((variant_id, position))
+            positions: dict[str, list[int]] = defaultdict(list)
+            for (word, _raw), place in at.items():
+                positions[word].append(place)
+            self._word_sites = WordSites([word for word, _raw in at], [raw for _word, raw in at],
+                                         [place for (word, raw), place in at.items() if raw != word], sites,
+                                         dict(positions))
+        return self._word_sites
+
+    def retrieved_shapes(self, token: str) -> tuple[tuple[int, int], ...]:
+        """(number of words, the lengths of their compact forms as a bit mask) of the names the word retrieves on
+        its own, per number of words."""
+        masks: dict[int, int] = {}
+        for variant_id in self._retrieved_by(token)[1]:
+            words, length = self.compact_shapes[variant_id]
+            masks[words] = masks.get(words, 0) | 1 << length
+        return tuple(masks.items())
+
+    def continuations(self, token: str) -> frozenset[str]:
+        """The rest of every indexed word or compact name the word begins: what the next query word (or the rest of
+        the query, joined up) must be for the two to spell one (:meth:`reached` holds names found that way)."""
+        if self._sorted_keys is None:
+            self._sorted_keys = sorted({*self._postings, *self._compact})
+        keys, rest = self._sorted_keys, []
+        # The keys the word begins sit together in sorted order, from where the word itself would.
+        for key in islice(keys, bisect_left(keys, token), None):
+            if not key.startswith(token):
+                break
+            rest.append(key[len(token):])
+        return frozenset(rest)
+
+    def indexes_word(self, word: str) -> bool:
+        """Whether the word is a word of an indexed name."""
+        return word in self._postings
+
+    def _starts(self) -> frozenset[str]:
+        """Every beginning of an indexed word or compact name (built on first use)."""
+        if self._word_starts is None:
+            keys = (*self._postings, *self._compact)
+            self._word_starts = frozenset(key[:end] for key in keys for end in range(1, len(key) + 1))
+        return self._word_starts
+
     def may_reach(self, token: str) -> bool:
         """Whether a query can reach an indexed name through this word: it retrieves names on its own, stands
         for an indexed word, or begins an indexed word or compact name that joined-up query words could
@@ -359,10 +433,7 @@ class NameIndex:
         if reach is None:
             if len(self._reach) >= _SIMILAR_MEMO_SIZE:
                 self._reach.clear()
-            if self._word_starts is None:
-                keys = (*self._postings, *self._compact)
-                self._word_starts = frozenset(key[:end] for key in keys for end in range(1, len(key) + 1))
-            reach = self._reach[token] = (bool(self._retrieved_by(token)[1]) or token in self._word_starts
+            reach = self._reach[token] = (bool(self._retrieved_by(token)[1]) or token in self._starts()
                                           or self.spelling(token) in self._postings)
         return reach
 

@@ -18,7 +18,9 @@ from exportguard.matching.alignment import (
     Alignment,
     compact_similarity,
     every_word_resembles,
+    word_bound_may_reach,
     word_facts,
+    word_reach,
     word_similarity_bound,
 )
 from exportguard.matching.dictionary import dictionary_words
@@ -42,6 +44,8 @@ MAX_BONUS = 0.08
 _COUNTRY = re.compile(r"^[A-Za-z]{2}$")
 #: Bounds and scores add the same terms in different orders: a bound is trusted only beyond rounding.
 _BOUND_SLACK = 1e-9
+#: Bit mask of the compact lengths the compact similarity compares with one (COMPACT_LENGTH_SLACK either side).
+_COMPACT_WINDOW = (1 << (2 * COMPACT_LENGTH_SLACK + 1)) - 1
 
 
 class ScreeningInputError(ValueError):
@@ -144,9 +148,47 @@ class Screener:
         of every candidate's score is below it. The cheap test before screening many names against a
         small index (candidates are found word by word, remembered)."""
         query = normalized or normalize(_checked_name(name))
-        if not any(self.index.may_reach(token) for token in query.tokens):
+        if not self._might_reach(query, threshold):
             return False
         return any(self._may_reach(query, variant_id, threshold) for variant_id in self.index.reached(query))
+
+    def _might_reach(self, query: NormalizedName, threshold: float) -> bool:
+        """False when :meth:`_may_reach` holds for none of the names :meth:`NameIndex.reached` gives, decided from
+        what each query word is remembered to reach (:class:`WordReach`), without retrieving a name: no word may
+        reach one; or no name is reached other than word by word (joined-up words, or every word of a query
+        without a distinctive one), no name's word bound reaches the threshold (with the contained bonus or
+        without), and no name a word retrieves is of a shape the compact similarity compares (another number of
+        words, a compact form as long give or take COMPACT_LENGTH_SLACK).
+
+        One pass over the words' reaches: this runs for every customer of a delta re-screen."""
+        index, tokens = self.index, query.tokens
+        known = index.word_reaches
+        reaches = [known.get(pair) or word_reach(index, *pair) for pair in zip(tokens, query.raw_tokens, strict=True)]
+        if not any([reach.may_reach for reach in reaches]):
+            return False
+        if reaches[0].joins and query.compact[len(tokens[0]):] in reaches[0].joins:
+            return True
+        lengths, weight, distinctive, every_word_indexed = 0, 0.0, False, True
+        resembling: list[Mapping[int, tuple[float, float, float]]] = []
+        for following, (_may, joins, word_distinctive, indexed, shapes, word_weight, names) in enumerate(reaches, 1):
+            if joins and following < len(tokens) and tokens[following] in joins:
+                return True
+            for words, mask in shapes:
+                # The compact similarity is 0 for names of as many words.
+                if words != len(tokens):
+                    lengths |= mask
+            weight += word_weight
+            distinctive = distinctive or word_distinctive
+            every_word_indexed = every_word_indexed and indexed
+            if names:
+                resembling.append(names)
+        if not distinctive and every_word_indexed:
+            return True
+        needed = threshold - _BOUND_SLACK - MAX_BONUS
+        contained = (needed - features.CONTAINED_SHARE) / (1 - features.CONTAINED_SHARE)
+        if word_bound_may_reach(resembling, weight, len(tokens), needed, contained):
+            return True
+        return bool(lengths >> max(0, len(query.compact) - COMPACT_LENGTH_SLACK) & _COMPACT_WINDOW)
 
     def _may_reach(self, query: NormalizedName, variant_id: int, threshold: float) -> bool:
         """Whether an upper bound of the score (the word similarity's, with the contained bonus once every query
@@ -176,13 +218,15 @@ class Screener:
         entries: Collection[str] | None,
     ) -> list[Hit]:
         best: dict[int, Hit] = {}
+        if lists or entries is not None:
+            variant_ids = self._on(variant_ids, lists, entries)
         if not variant_ids:
             return []
         aligner = Aligner(query, self.index)
         # Entries share spellings (a gazetteer name on every affiliate of a group, an alias on many rows): what
         # follows from the spelling alone is worked out once per query.
         by_spelling: dict[tuple[str, str], tuple[Alignment, NameEvidence] | None] = {}
-        for variant_id in self._reachable(aligner, variant_ids, threshold, lists, entries):
+        for variant_id in self._reachable(aligner, variant_ids, threshold):
             variant = self.index.variants[variant_id]
             spelling = (variant.name, variant.kind)
             if spelling not in by_spelling:
@@ -206,18 +250,24 @@ class Screener:
             )
         ]  # fmt: skip
 
-    def _reachable(
-        self,
-        aligner: Aligner,
-        variant_ids: Sequence[int],
-        threshold: float,
-        lists: Collection[str] | None,
-        entries: Collection[str] | None,
-    ) -> list[int]:
-        """The candidates, in order, on the lists and entries asked for, whose score could reach the threshold:
-        an upper bound of the score, from which words have a partner at all, prunes the rest before they
-        are aligned (docs/screening.md, "Performance", says why no hit is lost)."""
-        variants, parties, word_pairs = self.index.variants, self.parties, self.index.word_pairs
+    def _on(self, variant_ids: Sequence[int], lists: Collection[str] | None,
+            entries: Collection[str] | None) -> list[int]:
+        """The candidates, in order, on the lists and entries asked for: picked before any is bounded, so a
+        screen of a few entries (a delta re-screen's) learns and bounds only their words."""
+        variants, parties = self.index.variants, self.parties
+        kept = []
+        for variant_id in variant_ids:
+            party = parties[variants[variant_id].party_index]
+            if (lists and party.list_code not in lists) or (entries is not None and party.key not in entries):
+                continue
+            kept.append(variant_id)
+        return kept
+
+    def _reachable(self, aligner: Aligner, variant_ids: Sequence[int], threshold: float) -> list[int]:
+        """The candidates, in order, whose score could reach the threshold: an upper bound of the score, from
+        which words have a partner at all, prunes the rest before they are aligned (docs/screening.md,
+        "Performance", says why no hit is lost)."""
+        variants, word_pairs = self.index.variants, self.index.word_pairs
         query = aligner.query
         words_needed = threshold - _BOUND_SLACK - MAX_BONUS
         kept = []
@@ -225,10 +275,6 @@ class Screener:
         shapes = self.index.compact_shapes
         words_in_query, query_length = len(query.tokens), len(query.compact)
         for variant_id in variant_ids:
-            if lists or entries is not None:
-                party = parties[variants[variant_id].party_index]
-                if (lists and party.list_code not in lists) or (entries is not None and party.key not in entries):
-                    continue
             words, every_word = aligner.partner_bound(word_pairs[variant_id])
             if every_word:
                 words += features.contained_bonus(words)
