@@ -499,6 +499,8 @@ def word_bound_may_reach(resembling: Sequence[Mapping[int, tuple[float, float, f
     """
     if min(needed, needed_contained) <= 0:
         return True
+    if not resembling:
+        return False
     sums: dict[int, tuple[float, float, float, int]] = {}
     for names in resembling:
         for variant_id, (matched, taken, name_weight) in names.items():
@@ -506,8 +508,9 @@ def word_bound_may_reach(resembling: Sequence[Mapping[int, tuple[float, float, f
             sums[variant_id] = (matched, taken, name_weight, 1) if before is None else (
                 before[0] + matched, before[1] + taken, name_weight, before[3] + 1)
     contained = query_words >= 2 and len(resembling) == query_words
+    plain, lower = min(1.0, needed), min(1.0, needed_contained)
     for matched, taken, name_weight, words in sums.values():
-        at_least = min(1.0, needed_contained if contained and words == query_words else needed)
+        at_least = lower if contained and words == query_words else plain
         if (1 - at_least) * matched >= at_least * (query_weight + name_weight - taken):
             return True
     return False

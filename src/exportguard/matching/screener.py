@@ -69,6 +69,8 @@ class Screener:
         self.index = NameIndex(self.parties, native_names, statistics_of)
         dictionary_words()  # loaded with the index, not by the first query that needs it
         self.list_codes = frozenset(party.list_code for party in self.parties)
+        #: Entry key -> its variant ids, built on the first screen of a few entries (which picks candidates by it).
+        self._variants_by_key: dict[str, list[int]] | None = None
 
     def __setstate__(self, state: dict[str, object]) -> None:
         """Read back from the build cache: the dictionary is loaded with the index, as when it is built."""
@@ -166,7 +168,7 @@ class Screener:
         reaches = [known.get(pair) or word_reach(index, *pair) for pair in zip(tokens, query.raw_tokens, strict=True)]
         if not any([reach.may_reach for reach in reaches]):
             return False
-        if reaches[0].joins and query.compact[len(tokens[0]):] in reaches[0].joins:
+        if reaches[0].joins and "".join(tokens[1:]) in reaches[0].joins:
             return True
         lengths, weight, distinctive, every_word_indexed = 0, 0.0, False, True
         resembling: list[Mapping[int, tuple[float, float, float]]] = []
@@ -188,7 +190,7 @@ class Screener:
         contained = (needed - features.CONTAINED_SHARE) / (1 - features.CONTAINED_SHARE)
         if word_bound_may_reach(resembling, weight, len(tokens), needed, contained):
             return True
-        return bool(lengths >> max(0, len(query.compact) - COMPACT_LENGTH_SLACK) & _COMPACT_WINDOW)
+        return bool(lengths and lengths >> max(0, len(query.compact) - COMPACT_LENGTH_SLACK) & _COMPACT_WINDOW)
 
     def _may_reach(self, query: NormalizedName, variant_id: int, threshold: float) -> bool:
         """Whether an upper bound of the score (the word similarity's, with the contained bonus once every query
@@ -254,14 +256,23 @@ class Screener:
             entries: Collection[str] | None) -> list[int]:
         """The candidates, in order, on the lists and entries asked for: picked before any is bounded, so a
         screen of a few entries (a delta re-screen's) learns and bounds only their words."""
-        variants, parties = self.index.variants, self.parties
-        kept = []
-        for variant_id in variant_ids:
-            party = parties[variants[variant_id].party_index]
-            if (lists and party.list_code not in lists) or (entries is not None and party.key not in entries):
-                continue
-            kept.append(variant_id)
-        return kept
+        if entries is not None:
+            wanted = self._variants_of(entries)
+            variant_ids = [variant_id for variant_id in variant_ids if variant_id in wanted]
+        if lists:
+            variants, parties = self.index.variants, self.parties
+            variant_ids = [variant_id for variant_id in variant_ids
+                           if parties[variants[variant_id].party_index].list_code in lists]
+        return list(variant_ids)
+
+    def _variants_of(self, entries: Collection[str]) -> set[int]:
+        """The variant ids of the entries with these keys."""
+        if self._variants_by_key is None:
+            by_key: dict[str, list[int]] = {}
+            for variant_id, variant in enumerate(self.index.variants):
+                by_key.setdefault(self.parties[variant.party_index].key, []).append(variant_id)
+            self._variants_by_key = by_key
+        return {variant_id for key in entries for variant_id in self._variants_by_key.get(key, ())}
 
     def _reachable(self, aligner: Aligner, variant_ids: Sequence[int], threshold: float) -> list[int]:
         """The candidates, in order, whose score could reach the threshold: an upper bound of the score, from
