@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
 from exportguard.lists.csvsource import decode, dict_rows, read_bytes, sha256, split_list
@@ -20,14 +21,18 @@ _ISO2_TAIL = re.compile(r",\s*([A-Z]{2})\s*$")
 _ALIAS_LEAD = re.compile(r"^(?:and|a\.k\.a\.,?)\s+", re.IGNORECASE)
 
 
-def load(path: str | Path) -> ListSnapshot:
-    """Load a CSL ``consolidated.csv`` (optionally gzipped); a malformed file loads nothing."""
+def load(path: str | Path, skip_lists: Collection[str] = ()) -> ListSnapshot:
+    """Load a CSL ``consolidated.csv`` (optionally gzipped); a malformed file loads nothing.
+
+    The rows of lists in ``skip_lists`` (list codes) are passed over: neither made into parties nor checked,
+    and not counted in the version's entries (its hash is still the whole file's).
+    """
     path = Path(path)
     data = read_bytes(path)
-    text = decode(data, path.name)
-    parties = _distinct(
-        ((line, _party(row, line, path.name)) for line, row in dict_rows(text, path.name, REQUIRED_COLUMNS)), path.name
-    )
+    rows = dict_rows(decode(data, path.name), path.name, REQUIRED_COLUMNS)
+    if skip_lists:
+        rows = ((line, row) for line, row in rows if list_code_of(row["source"]) not in skip_lists)
+    parties = _distinct(((line, _party(row, line, path.name)) for line, row in rows), path.name)
     if not parties:
         raise ListFormatError(path.name, "file has a header but no entries")
     as_of = max((party.start_date for party in parties if party.start_date), default=None)
@@ -79,6 +84,7 @@ def _party(row: dict[str, str], line: int, file: str) -> Party:
     )
 
 
+@lru_cache(maxsize=256)  # a file spells its dozen lists out on every row
 def list_code_of(source: str) -> str | None:
     """The short list code (EL, SDN, DPL, ...) from the CSL's spelled-out source column."""
     match = _LIST_CODE.search(source)

@@ -60,29 +60,26 @@ def dict_rows(text: str, file: str, required: tuple[str, ...]) -> Iterator[tuple
 
 def records(reader: Iterator[list[str]], file: str) -> Iterator[tuple[int, list[str]]]:
     """Non-blank records of a CSV reader as (line number, values); broken quoting names its line."""
-    while True:
-        try:
-            values = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise ListFormatError(file, f"broken CSV quoting ({exc})", row=_line(reader)) from exc
-        if values and values != [""]:
-            yield _line(reader), values
+    try:
+        for values in reader:
+            if values and values != [""]:
+                yield _line(reader), values
+    except csv.Error as exc:
+        raise ListFormatError(file, f"broken CSV quoting ({exc})", row=_line(reader)) from exc
 
 
 def _checked_rows(reader: Iterator[list[str]], header: list[str], file: str) -> Iterator[tuple[int, dict[str, str]]]:
+    width = len(header)
     for line, values in records(reader, file):
-        if values == header:
-            continue
-        if len(values) != len(header):
-            raise ListFormatError(file, f"expected {len(header)} fields, found {len(values)}", row=line)
-        yield line, dict(zip(header, values, strict=True))
+        if len(values) != width:
+            raise ListFormatError(file, f"expected {width} fields, found {len(values)}", row=line)
+        if values != header:  # a header repeated inside the file is skipped
+            yield line, dict(zip(header, values, strict=True))
 
 
 def split_list(value: str, separator: str = ";") -> tuple[str, ...]:
     """A separated cell as a tuple of trimmed, non-empty parts."""
-    return tuple(part.strip() for part in (value or "").split(separator) if part.strip())
+    return tuple(filter(None, map(str.strip, value.split(separator)))) if value else ()
 
 
 def _line(reader: object) -> int:

@@ -87,16 +87,22 @@ class WordSites:
 
 def name_variants(party: Party) -> list[tuple[str, str]]:
     """Every spelling to index for a party, with its kind: name, aliases, bracketed short names, affiliates."""
+    return list(_variants_of(party.all_names))
+
+
+@lru_cache(maxsize=1 << 17)
+def _variants_of(names: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Remembered: the gazetteer lookup and the index both ask for every party's spellings."""
     variants: dict[str, str] = {}
-    for position, name in enumerate(party.all_names):
+    for position, name in enumerate(names):
         for spelling, kind in _spellings(name, PRIMARY if position == 0 else ALIAS):
             variants.setdefault(spelling, kind)
-    return list(variants.items())
+    return tuple(variants.items())
 
 
 @lru_cache(maxsize=1 << 17)
 def _spellings(name: str, kind: str) -> tuple[tuple[str, str], ...]:
-    """Remembered: the gazetteer lookup and the index both ask for every listed name's spellings."""
+    """Remembered: parties share names (an alias on many rows)."""
     if "(" not in name and ":" not in name:
         # Neither a bracketed short name nor an affiliate clause (whose marker ends in a colon).
         return ((" ".join(name.split()), kind),) if name.strip() else ()
@@ -135,7 +141,10 @@ class NameIndex:
         self.primary_words: dict[int, frozenset[str]] = {}
         native_names = native_names or {}
         for index, party in enumerate(parties):
-            spellings = name_variants(party) + [(native, NATIVE) for native in native_names.get(party.key, ())]
+            spellings = name_variants(party)
+            natives = native_names.get(party.key)
+            if natives:
+                spellings += [(native, NATIVE) for native in natives]
             for name, kind in spellings:
                 normalized = normalize(name)
                 if name == party.name:

@@ -62,8 +62,11 @@ _ALSO_AT_START = _ONLY_AT_END - {"co", "private", "est", "n v", "b v", "s a"}
 #: Legal words this long or longer are still read as legal forms with a typo or two.
 _MISSPELT_LEGAL_LENGTH = 7
 _LONG_LEGAL_WORDS = ("limited", "corporation", "incorporated", "company", "aktiengesellschaft", "gesellschaft")
-_LONGEST_FORM = max(len(form.split()) for form in LEGAL_FORMS)
-_LEGAL_FIRST_WORDS = frozenset(form.split()[0] for form in LEGAL_FORMS)
+#: Each word a legal form begins with, and the lengths in words of the forms it begins, longest first.
+_FORM_LENGTHS = {
+    first: tuple(sorted({len(form.split()) for form in LEGAL_FORMS if form.split()[0] == first}, reverse=True))
+    for first in {form.split()[0] for form in LEGAL_FORMS}
+}
 _LONGEST_INITIALS = max(len(form) for form in LEGAL_FORMS if " " not in form)
 
 
@@ -106,16 +109,21 @@ def code_fingerprint(modules: Iterable[str]) -> str:
 @lru_cache(maxsize=200_000)
 def normalize(name: str) -> NormalizedName:
     """Normalise a party name for matching (see the module docstring for every step)."""
+    if name.isascii() and name.isprintable():
+        # Most listed and customer names: nothing to undisguise, compose or romanise, and fold is a table lookup.
+        return _normalized(name, fold(name).split(), False, ())
     text, cleaned = undisguise(name)
     text = unicodedata.normalize("NFKC", text)
-    # Most listed and customer names are plain ASCII, which has neither Chinese nor Cyrillic to look for.
     chinese = not text.isascii() and has_cjk(text)
     cross_script = chinese or (not text.isascii() and _CYRILLIC_CHAR.search(text) is not None)
-    text = fold(romanize(text) if chinese else text)
-    words = _joined_initials([word for word in text.split() if word])
-    tokens, legal = _split_legal_forms(words)
-    raw = tuple(token for token in tokens if token not in _STOPWORDS)
-    return NormalizedName(name, tuple(_fold_word(token) for token in raw), tuple(legal), cross_script, raw, cleaned)
+    return _normalized(name, fold(romanize(text) if chinese else text).split(), cross_script, cleaned)
+
+
+def _normalized(name: str, words: list[str], cross_script: bool, cleaned: tuple[str, ...]) -> NormalizedName:
+    """The name from its folded words: initials joined, legal forms set aside, stopwords dropped, words folded."""
+    tokens, legal = _split_legal_forms(_joined_initials(words))
+    raw = tuple(tokens) if _STOPWORDS.isdisjoint(tokens) else tuple(token for token in tokens if token not in _STOPWORDS)
+    return NormalizedName(name, tuple(map(_fold_word, raw)), tuple(legal), cross_script, raw, cleaned)
 
 
 def undisguise(name: str) -> tuple[str, tuple[str, ...]]:
@@ -159,21 +167,32 @@ def _is_invisible(char: str) -> bool:
 def fold(text: str) -> str:
     """Case, diacritics, Cyrillic and punctuation folded to plain lower-case ASCII-ish words."""
     if text.isascii():
-        text = text.lower().replace("_", "")
-    else:
-        text = unicodedata.normalize("NFKC", text).casefold()
-        text = "".join(_CYRILLIC.get(char, char) for char in text).replace("_", "")
-        text = "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char))
-        # Accented Cyrillic letters ("ѐ") are Cyrillic once their accent is gone.
-        text = "".join(_CYRILLIC.get(char, char) for char in text)
+        return text.translate(_ASCII_FOLD)
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = "".join(_CYRILLIC.get(char, char) for char in text).replace("_", "")
+    text = "".join(char for char in unicodedata.normalize("NFKD", text) if not unicodedata.combining(char))
+    # Accented Cyrillic letters ("ѐ") are Cyrillic once their accent is gone.
+    text = "".join(_CYRILLIC.get(char, char) for char in text)
+    return _folded_punctuation(text)
+
+
+def _folded_punctuation(text: str) -> str:
+    """"&" spelt out, apostrophes dropped, any other punctuation a space."""
     text = text.replace("&", " and ").replace("'", "").replace("’", "")
     return _PUNCTUATION.sub(" ", text)
+
+
+#: :func:`fold` of ASCII text, which folds it character by character: each character lowered, underscores
+#: dropped, then its punctuation folded.
+_ASCII_FOLD = str.maketrans({chr(code): _folded_punctuation(chr(code).lower().replace("_", "")) for code in range(128)})
 
 
 def _joined_initials(words: list[str]) -> list[str]:
     """Three or more initials spelling a legal form ("S.R.L.", "L.L.C.", "G.m.b.H.") are read as that form;
     two initials are as often a person's, and the two-letter forms that are written so ("S.A.", "B.V.")
     are listed spaced, where their place in the name is checked."""
+    if 1 not in map(len, words):
+        return words  # no initial at all: most names
     joined: list[str] = []
     for word in words:
         joined.append(word)
@@ -193,25 +212,27 @@ def _split_legal_forms(words: list[str]) -> tuple[list[str], list[str]]:
     position = 0
     while position < len(words):
         word = words[position]
-        if word not in _LEGAL_FIRST_WORDS and len(word) < _MISSPELT_LEGAL_LENGTH:
-            # Neither begins a legal form nor is long enough to be a misspelt one: most words, skipped cheaply.
-            tokens.append(word)
-            position += 1
-            continue
-        found = _legal_form_at(words, position)
+        if word in _FORM_LENGTHS:
+            found = _legal_form_at(words, position)
+        elif len(word) >= _MISSPELT_LEGAL_LENGTH:
+            found = _misspelt_form(word)
+        else:
+            found = None  # neither begins a legal form nor is long enough to be a misspelt one: most words
         if found:
             legal.append(found[1])
             position += found[0]
         else:
-            tokens.append(words[position])
+            tokens.append(word)
             position += 1
     return tokens, legal
 
 
 def _legal_form_at(words: list[str], position: int) -> tuple[int, str] | None:
-    """Length and canonical form of the legal form starting at ``position``, if one does."""
-    longest = min(_LONGEST_FORM, len(words) - position) if words[position] in _LEGAL_FIRST_WORDS else 0
-    for length in range(longest, 0, -1):
+    """Length and canonical form of the legal form starting at ``position`` (whose word begins some), if one does."""
+    remaining = len(words) - position
+    for length in _FORM_LENGTHS[words[position]]:
+        if length > remaining:
+            continue
         phrase = " ".join(words[position : position + length])
         if phrase not in LEGAL_FORMS:
             continue
@@ -219,7 +240,12 @@ def _legal_form_at(words: list[str], position: int) -> tuple[int, str] | None:
         at_start = position == 0 and phrase in _ALSO_AT_START and len(words) > length
         if phrase not in _ONLY_AT_END or at_end or at_start:
             return length, LEGAL_FORMS[phrase]
-    misspelt = _misspelt_legal_word(words[position])
+    return _misspelt_form(words[position])
+
+
+def _misspelt_form(word: str) -> tuple[int, str] | None:
+    """One word and the canonical form of the long legal word it misspells, if it does."""
+    misspelt = _misspelt_legal_word(word)
     return (1, LEGAL_FORMS[misspelt]) if misspelt else None
 
 
