@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from exportguard.buildcache import CACHE_DIR_ENV
+from exportguard.buildcache import CACHE_DIR_ENV, finish_writing
 from exportguard.matching.screener import Screener, reference_screener
 from exportguard.store.anchor import CHECKPOINTS_ENV, KEY_FILE_ENV
 
@@ -54,6 +54,7 @@ def build_cache_outside_home(tmp_path_factory: pytest.TempPathFactory) -> Iterat
     saved = os.environ.get(CACHE_DIR_ENV)
     os.environ[CACHE_DIR_ENV] = str(folder)
     yield folder
+    finish_writing()  # no background writer outlives the session
     if saved is None:
         os.environ.pop(CACHE_DIR_ENV, None)
     else:

@@ -17,13 +17,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exportguard import buildcache
-from exportguard.buildcache import CACHE_DIR_ENV, CACHE_SWITCH_ENV, build_key, cached_build
+from exportguard.buildcache import CACHE_DIR_ENV, CACHE_SWITCH_ENV, build_key, cached_build, finish_writing
 from exportguard.lists import csl
-from exportguard.lists.bundled import reference_inputs
+from exportguard.lists.bundled import matching_reference, native_names_for, reference_inputs
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching import screener as screener_module
 from exportguard.matching.normalize import normalizer_fingerprint
 from exportguard.matching.screener import Screener
+from tests.structure import structural_digest
 
 GOLDEN_QUERIES = [case["query"] for case in json.loads(
     (Path(__file__).parent / "golden" / "screening_scores.json").read_text(encoding="utf-8"))]
@@ -76,6 +77,7 @@ def test_a_second_build_from_the_same_inputs_is_read_back_and_answers_identicall
 def test_the_bundled_reference_screener_read_back_answers_the_golden_queries_as_built(screener: Screener) -> None:
     """The session's reference screener wrote the cache (or read it); read back, every answer is the same."""
     key = build_key(reference_inputs(), normalizer_fingerprint())
+    finish_writing()  # the session's build may have left the file to a background writer
     before = (Path(os.environ[CACHE_DIR_ENV]) / "reference-screener.pickle").read_bytes()
 
     def unexpected() -> Screener:
@@ -85,6 +87,65 @@ def test_the_bundled_reference_screener_read_back_answers_the_golden_queries_as_
     assert read_back is not screener
     assert _answers(read_back, GOLDEN_QUERIES) == _answers(screener, GOLDEN_QUERIES)
     assert before.startswith(b"exportguard build cache")
+
+
+def test_a_screener_read_back_holds_exactly_what_the_cold_build_made(cache: Path) -> None:
+    """Every attribute of the snapshot, the index and its learnt vocabulary, in order (tests/structure.py)."""
+    snapshot = matching_reference()
+    cold = Screener(snapshot, native_names_for(snapshot)).learn_vocabulary()
+    key = build_key(reference_inputs(), "fingerprint")
+    cached_build("reference", key, lambda: cold)
+
+    def unexpected() -> Screener:
+        raise AssertionError("the cache just written was not served")
+
+    read_back = cached_build("reference", key, unexpected)
+    assert read_back is not cold
+    assert structural_digest(read_back) == structural_digest(cold)
+    read_back.index.word_facts.popitem()
+    assert structural_digest(read_back) != structural_digest(cold)
+
+
+@pytest.mark.skipif(not buildcache.writes_in_background(), reason="no fork here, or other threads running")
+def test_a_background_write_is_finished_by_a_child_and_then_read_back(cache: Path, list_file: Path) -> None:
+    builds = Builds(list_file)
+    key = build_key([list_file], "fingerprint")
+    built = cached_build("excerpt", key, builds, in_background=True)
+    assert set(buildcache._WRITERS) == {cache / "excerpt.pickle"}
+    again = cached_build("excerpt", key, builds, in_background=True)  # waits for the write, then reads it
+    assert builds.count == 1
+    assert not buildcache._WRITERS
+    assert _answers(again, EXCERPT_QUERIES) == _answers(built, EXCERPT_QUERIES)
+    assert stat.S_IMODE((cache / "excerpt.pickle").stat().st_mode) == 0o600
+    assert not list(cache.glob(".excerpt.pickle.*"))  # no temporary file left behind
+
+
+@pytest.mark.skipif(not buildcache.writes_in_background(), reason="no fork here, or other threads running")
+def test_finish_writing_waits_until_the_writer_has_exited(cache: Path, list_file: Path) -> None:
+    cached_build("excerpt", build_key([list_file]), Builds(list_file), in_background=True)
+    pipe = buildcache._WRITERS[cache / "excerpt.pickle"]
+    finish_writing()
+    assert not buildcache._WRITERS
+    with pytest.raises(OSError):
+        os.fstat(pipe)  # closed: its write end, held by the writer alone, had ended
+    assert (cache / "excerpt.pickle").stat().st_size > 0
+
+
+def test_where_no_child_can_write_the_file_is_written_before_returning(
+        cache: Path, list_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(buildcache, "writes_in_background", lambda: False)
+    builds = Builds(list_file)
+    key = build_key([list_file])
+    cached_build("excerpt", key, builds, in_background=True)
+    assert not buildcache._WRITERS
+    assert (cache / "excerpt.pickle").stat().st_size > 0
+    cached_build("excerpt", key, builds)
+    assert builds.count == 1
+
+
+def test_no_background_write_while_other_threads_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(buildcache.threading, "active_count", lambda: 2)
+    assert not buildcache.writes_in_background()
 
 
 def _append_to_list(list_file: Path) -> None:

@@ -15,7 +15,7 @@ from exportguard.lists import nsfreg_json, ofac_consolidated, un_consolidated
 from exportguard.lists.bundled import bundled_parts, data_path, default_snapshot, parts_in_use
 from exportguard.lists.errors import ListFormatError
 from exportguard.lists.freshness import freshness
-from exportguard.lists.model import POLICY_NOT_IN_SOURCE
+from exportguard.lists.model import POLICY_NOT_IN_SOURCE, layered
 from exportguard.lists.sources import SOURCES
 from exportguard.matching.screener import default_screener
 from exportguard.rules import determine
@@ -149,3 +149,12 @@ def test_the_non_sdn_file_names_each_entrys_list_from_its_programs() -> None:
 
 def test_the_cli_formats_are_the_registry() -> None:
     assert {member.value for member in ListFormat} == set(SOURCES)
+
+
+def test_the_default_snapshot_is_every_whole_publication_layered() -> None:
+    """default_snapshot reads of the 2022 CSL only the entries it uses: the result is the same as layering the
+    whole files (bundled_parts), party for party and raw record for raw record."""
+    whole = layered(bundled_parts())
+    snapshot = default_snapshot()
+    assert snapshot == whole
+    assert [party.raw for party in snapshot.parties] == [party.raw for party in whole.parties]

@@ -102,3 +102,14 @@ def test_fr_citations_parse_in_order_without_repeats() -> None:
         "85 FR 29852",
         "85 FR 36720",
     ]
+
+
+def test_skipped_lists_are_passed_over_and_the_rest_load_as_in_the_whole_file(fixtures: Path) -> None:
+    whole = csl.load(fixtures / "csl_excerpt.csv")
+    skipped = {"EL", "SDN"}
+    cut = csl.load(fixtures / "csl_excerpt.csv", skip_lists=skipped)
+    assert cut.parties == tuple(party for party in whole.parties if party.list_code not in skipped)
+    assert [party.raw for party in cut.parties] == [party.raw for party in whole.parties if party.list_code not in skipped]
+    assert 0 < len(cut.parties) < len(whole.parties)
+    assert cut.version.party_count == len(cut.parties)
+    assert cut.version.content_hash == whole.version.content_hash  # the same file, so the same version id

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +12,7 @@ from hypothesis import strategies as st
 from exportguard.lists.bundled import bundled_csl
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching.alignment import Aligner, word_bound_may_reach, word_reach, word_similarity_bound
-from exportguard.matching.normalize import normalize
+from exportguard.matching.normalize import fold, normalize
 from exportguard.matching.screener import Screener
 
 ORGANISATIONS = [p for p in bundled_csl().parties if p.entity_type != "Individual" and p.list_code != "SDN"]
@@ -160,3 +161,12 @@ def test_initials_spelling_a_legal_form_are_that_form(name: str, tokens: tuple[s
                                                       legal_forms: tuple[str, ...]) -> None:
     normalized = normalize(name)
     assert (normalized.tokens, normalized.legal_forms) == (tokens, legal_forms)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_ascii_text_folds_by_its_table_as_the_rules_say(text: str) -> None:
+    """fold() reads ASCII through a table: the same as lowering the text, dropping underscores and apostrophes,
+    spelling out "&" and making any other punctuation a space."""
+    expected = re.sub(r"[^\w\s]|_", " ", text.lower().replace("_", "").replace("&", " and ").replace("'", ""))
+    assert fold(text) == expected

@@ -11,10 +11,15 @@ never served stale, and a broken one costs only a rebuild.
 The file is a pickle, and unpickling runs whatever the file says: only files this package wrote are
 read, from a directory that must be private to the user (created 0700; one that other users could
 write to, or that another user owns, is not used at all). See docs/screening.md, "Build cache".
+
+Writing the file (pickling the whole index, about a second) can be left to a forked child process, a
+copy-on-write copy of this one, so the caller answers at once while the second core writes. This
+process waits for its writers before it reads the same file again and when it exits.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import importlib.metadata
 import os
@@ -22,10 +27,11 @@ import pickle
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import NoReturn, TypeVar, cast
 
 #: Where cached builds are kept (default: $XDG_CACHE_HOME/exportguard, else ~/.cache/exportguard).
 CACHE_DIR_ENV = "EXPORTGUARD_CACHE_DIR"
@@ -35,6 +41,10 @@ _MAGIC = b"exportguard build cache 1\n"
 _DIGEST_LENGTH = 64
 
 Built = TypeVar("Built")
+
+#: The cache files a child process of this one is writing, each with the read end of a pipe whose write end
+#: only that writer holds: the pipe reads as ended once the writer has exited.
+_WRITERS: dict[Path, int] = {}
 
 
 def cache_dir() -> Path | None:
@@ -71,19 +81,92 @@ def code_hash() -> str:
     return digest.hexdigest()
 
 
-def cached_build(name: str, key: str, build: Callable[[], Built]) -> Built:
+def cached_build(name: str, key: str, build: Callable[[], Built], *, in_background: bool = False) -> Built:
     """What ``build`` returns, read from the cache file ``name`` when it was written under ``key``; otherwise
-    built, and written there for the next process (atomically; a cache that cannot be written is skipped)."""
+    built, and written there for the next process (atomically; a cache that cannot be written is skipped).
+
+    ``in_background``: the file is written by a forked child while this process goes on (see
+    :func:`writes_in_background` for where that is done; elsewhere it is written before returning).
+    """
     folder = _private_dir()
     if folder is None:
         return build()
     path = folder / f"{name}.pickle"
+    finish_writing(path)  # this process's own write of the file, if one is under way, is read rather than redone
     found = _read(path, key)
     if found is not None:
         return cast(Built, found[0])
     built = build()
-    _write(path, key, built)
+    if not (in_background and _write_in_child(path, key, built)):
+        _write(path, key, built)
     return built
+
+
+def writes_in_background() -> bool:
+    """Whether a cache can be written by a forked child: where ``fork`` exists and is safe to use without
+    ``exec`` (not on Windows, nor macOS, whose system libraries do not survive it), and while no other
+    thread runs (the child would inherit whatever locks it holds, held)."""
+    return hasattr(os, "fork") and sys.platform != "darwin" and threading.active_count() == 1
+
+
+def finish_writing(path: Path | None = None) -> None:
+    """Wait until this process's background writes (of the file ``path``, or all of them) have ended."""
+    for written in [written for written in _WRITERS if path is None or written == path]:
+        pipe = _WRITERS.pop(written)
+        try:
+            while os.read(pipe, 1):
+                pass
+        finally:
+            os.close(pipe)
+
+
+atexit.register(finish_writing)  # a process that exits leaves its cache written (a warm-up step, a CLI run)
+
+
+def _write_in_child(path: Path, key: str, built: object) -> bool:
+    """Write the cache file from a grandchild process (forked twice, so nothing is left for this process to
+    reap); False, having written nothing, where that cannot be done (see :func:`writes_in_background`)."""
+    if not writes_in_background():
+        return False
+    ended, writing = os.pipe()
+    try:
+        child = os.fork()
+    except OSError:
+        os.close(ended)
+        os.close(writing)
+        return False
+    if child == 0:
+        os.close(ended)
+        _fork_writer(path, key, built)
+    os.close(writing)
+    os.waitpid(child, 0)  # the child exits as soon as it has forked the writer
+    _WRITERS[path] = ended
+    return True
+
+
+def _fork_writer(path: Path, key: str, built: object) -> NoReturn:
+    """In the child: fork the writer, which writes the file and exits, and exit at once; neither runs the
+    parent's exit handlers nor flushes its buffers (``os._exit``), and the writer's standard streams are
+    /dev/null, so a pipe reading the parent's output ends with the parent."""
+    status = 1
+    try:
+        try:
+            writer = os.fork()
+        except OSError:
+            writer = 0  # no second process to be had: this one writes, and the parent waits for it
+        if writer == 0:
+            _detach_standard_streams()
+            _write(path, key, built)
+        status = 0
+    finally:
+        os._exit(status)
+
+
+def _detach_standard_streams() -> None:
+    nowhere = os.open(os.devnull, os.O_RDWR)
+    for stream in (0, 1, 2):
+        os.dup2(nowhere, stream)
+    os.close(nowhere)
 
 
 def _private_dir() -> Path | None:

@@ -435,7 +435,7 @@ def default_screener() -> Screener:
 def _bundled_screener(name: str, snapshot_of: Callable[[], ListSnapshot], inputs: Sequence[Path]) -> Screener:
     """The screener over bundled lists, from the build cache (exportguard.buildcache) when it holds one built
     from these very files by this very code, else built, its vocabulary learnt (so the cache holds it), and
-    cached; frozen either way."""
+    cached by a background writer (the caller does not wait for the pickling); frozen either way."""
     from exportguard.lists.bundled import native_names_for
 
     def build() -> Screener:
@@ -443,7 +443,7 @@ def _bundled_screener(name: str, snapshot_of: Callable[[], ListSnapshot], inputs
         return Screener(snapshot, native_names_for(snapshot)).learn_vocabulary()
 
     key = build_key(inputs, normalizer_fingerprint())
-    return built_frozen(lambda: cached_build(name, key, build))
+    return built_frozen(lambda: cached_build(name, key, build, in_background=True))
 
 
 def _upper_codes(lists: Collection[str] | None) -> frozenset[str] | None:
