@@ -1,6 +1,6 @@
 """Index build of the full bundled lists: what a fresh process pays before its first answer, next to the previous code.
 
-Run: python bench/build_speed.py [--rounds 3] [--commit 623333b] [--json out.json]
+Run: python bench/build_speed.py [--rounds 3] [--commit 623333b] [--identical-to COMMIT] [--json out.json]
 
 Each figure is measured in a fresh interpreter calling ``default_screener()``, the screener the library,
 ``exportguard screen`` (with no database) and the rules engine use: the build is parsing the bundled lists,
@@ -17,7 +17,10 @@ directory) has no cache: its one figure is its cold build. Rounds alternate whic
 medians are printed with the ratios. Each run also screens the bench corpus (bench/corpus.py) after the
 timings, and its hits (entry, matched name, score to 1e-9) must be the same in every run of this code (the
 previous code predates issue 11's matching changes, so its hits differ; that the cold build's hits equal those of
-the code before this change is bench/hits_identity.py's job).
+the code before this change is bench/hits_identity.py's job). Each run also digests everything the built
+screener holds (tests/structure.py: the snapshot, the index, its learnt vocabulary, in order; every run with
+``PYTHONHASHSEED=0``, as the order of a posting list follows a set's): it must be the same in every run of this
+code, and, with ``--identical-to COMMIT``, the same as that code's cold build (measured once, after the rounds).
 The machine's load (``uptime``) is printed at the start and the end: on a shared machine every figure is noisy.
 """
 
@@ -39,6 +42,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import baseline
+
+ROOT = Path(__file__).resolve().parents[1]
 
 #: (run, label): this code's three ways and the previous code's cold build.
 RUNS = (
@@ -66,8 +71,17 @@ def measure() -> dict[str, Any]:
         "import_seconds": imported - started, "build_seconds": done - imported, "first_query_seconds": answered - done,
         "names_indexed": len(built.index.variants),
     }  # fmt: skip
+    figures["index_digest"] = index_digest(built)  # before the corpus fills the query memos
     figures["hits_digest"] = hits_digest(built)
     return figures
+
+
+def index_digest(built: Any) -> str:
+    """tests/structure.py's digest of everything the screener holds."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from structure import structural_digest
+
+    return structural_digest(built)[:16]
 
 
 def hits_digest(built: Any) -> str:
@@ -85,12 +99,13 @@ def hits_digest(built: Any) -> str:
 def run(run_name: str, previous: Path, cache: Path) -> dict[str, Any]:
     saved = dict(os.environ)
     try:
+        os.environ["PYTHONHASHSEED"] = "0"
         os.environ[CACHE_DIR_ENV] = str(cache)
-        if run_name == "cold":
+        if run_name in ("cold", "identical_to"):
             os.environ[CACHE_SWITCH_ENV] = "off"
         if run_name == "cold_writing":
             shutil.rmtree(cache, ignore_errors=True)
-        src = previous if run_name == "previous" else None
+        src = previous if run_name in ("previous", "identical_to") else None
         return baseline.run_section(src, Path(__file__), ["--measure"])
     finally:
         os.environ.clear()
@@ -105,6 +120,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--commit", default=baseline.PREVIOUS, help="the previous code to measure in the same run")
+    parser.add_argument("--identical-to", metavar="COMMIT",
+                        help="a commit whose cold build must hold the same index as this code's (e.g. main)")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -124,25 +141,48 @@ def main() -> None:
             for name in order:
                 results[name].append(run(name, previous, cache))
                 print(f"round {number + 1} {name}: {results[name][-1]}", file=sys.stderr)
+        other = identical_to(args.identical_to, cache)
     finally:
         shutil.rmtree(previous.parent)
         shutil.rmtree(cache.parent, ignore_errors=True)
     report = summary(results, args.commit, load_before, uptime())
+    if other is not None:
+        report["identical_to"] = {"commit": args.identical_to, "index_digest": other["index_digest"],
+                                  "hits_digest": other["hits_digest"],
+                                  "same_index": {other["index_digest"]} == set(report["index_digests"]["cold"]),
+                                  "same_hits": {other["hits_digest"]} == set(report["hits_digests"]["cold"])}
     print_report(report)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
+
+
+def identical_to(commit: str | None, cache: Path) -> dict[str, Any] | None:
+    """The figures of one cold build of ``commit`` (extracted, measured, removed), or None without one."""
+    if commit is None:
+        return None
+    checkout = baseline.checkout(commit)
+    try:
+        figures = run("identical_to", checkout, cache)
+    finally:
+        shutil.rmtree(checkout.parent)
+    print(f"{commit} cold: {figures}", file=sys.stderr)
+    return figures
 
 
 def summary(results: dict[str, list[dict[str, Any]]], commit: str, load_before: str, load_after: str) -> dict[str, Any]:
     medians = {name: {figure: statistics.median(run[figure] for run in runs) for figure in FIGURES}
                for name, runs in results.items()}
     digests = {name: sorted({run["hits_digest"] for run in runs}) for name, runs in results.items()}
+    index_digests = {name: sorted({run["index_digest"] for run in runs}) for name, runs in results.items()}
     return {
         "commit": commit, "rounds": len(results["cold"]), "load_before": load_before, "load_after": load_after,
         "names_indexed": {name: runs[0]["names_indexed"] for name, runs in results.items()},
         "medians": medians, "runs": results, "hits_digests": digests,
         "hits_identical_across_this_codes_runs": len({d for name in ("cold", "cold_writing", "cached")
                                                       for d in digests[name]}) == 1,
+        "index_digests": index_digests,
+        "index_identical_across_this_codes_runs": len({d for name in ("cold", "cold_writing", "cached")
+                                                       for d in index_digests[name]}) == 1,
     }  # fmt: skip
 
 
@@ -159,6 +199,12 @@ def print_report(report: dict[str, Any]) -> None:
               f"{figures['first_query_seconds']:9.3f}s  x{ratio:.2f}")
     print(f"names indexed: {report['names_indexed']}")
     print(f"hits on the bench corpus identical in every run of this code: {report['hits_identical_across_this_codes_runs']}")
+    print(f"index (structural digest) identical in every run of this code: "
+          f"{report['index_identical_across_this_codes_runs']}")
+    other = report.get("identical_to")
+    if other:
+        print(f"cold build of {other['commit']}: same index as this code's: {other['same_index']}, "
+              f"same hits: {other['same_hits']}")
     print(f"load at end: {report['load_after']}")
 
 

@@ -53,9 +53,11 @@ def built_frozen(build: Callable[[], Built]) -> Built:
         gc.collect()
     with collector_paused():
         built = build()
-    if first:
-        gc.freeze()
-    else:
+        if first:
+            # Frozen before the collector is back: the build's allocations are still counted against the youngest
+            # generation, whose collection (a walk over the whole new index) the next allocation would start.
+            gc.freeze()
+    if not first:
         freeze_long_lived()
     return built
 
