@@ -128,9 +128,27 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def http_section(count: int) -> dict[str, Any]:
+def timed_posts(port: int, key: str, names: list[str]) -> list[float]:
+    """Once the server on ``port`` answers its health check and a warm-up screening, each name's
+    ``POST /screen`` round trip, in seconds."""
     import httpx
 
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"X-API-Key": key}, timeout=60) as client:
+        for _ in range(600):
+            try:
+                if client.get("/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        client.post("/screen", json={"name": "warm-up"}).raise_for_status()
+
+        def post(name: str) -> None:
+            client.post("/screen", json={"name": name}).raise_for_status()
+
+        return timed(post, names)
+
+
+def http_section(count: int) -> dict[str, Any]:
     from exportguard.store.base import make_engine, session_factory
     from exportguard.store.migrate import upgrade
     from exportguard.store.users import create_user
@@ -148,19 +166,7 @@ def http_section(count: int) -> dict[str, Any]:
     server = subprocess.Popen([sys.executable, "-m", "exportguard", "serve", "--port", str(port), "--database-url",
                                url, "--workers", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"X-API-Key": key}, timeout=60) as client:
-            for _ in range(600):
-                try:
-                    if client.get("/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            client.post("/screen", json={"name": "warm-up"}).raise_for_status()
-
-            def post(name: str) -> None:
-                client.post("/screen", json={"name": name}).raise_for_status()
-
-            return figures(timed(post, names))
+        return figures(timed_posts(port, key, names))
     finally:
         server.terminate()
         server.wait(30)

@@ -30,7 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import baseline
-from latency import _free_port, figures, queries, timed
+from latency import _free_port, figures, queries, timed_posts
 
 
 def collector_walk() -> dict[str, int]:
@@ -80,8 +80,6 @@ def serve(port: int, report: Path) -> None:
 
 def measured(src: Path | None, count: int) -> dict[str, Any]:
     """The load against a server importing exportguard from ``src`` (None: this checkout)."""
-    import httpx
-
     from exportguard.store.base import make_engine, session_factory
     from exportguard.store.migrate import upgrade
     from exportguard.store.users import create_user
@@ -99,19 +97,7 @@ def measured(src: Path | None, count: int) -> dict[str, Any]:
     env = {**baseline.environment(src), "EXPORTGUARD_DATABASE_URL": url}
     server = subprocess.Popen([sys.executable, __file__, "--serve", str(port), str(report)], env=env)
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"X-API-Key": key}, timeout=60) as client:
-            for _ in range(600):
-                try:
-                    if client.get("/health").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            client.post("/screen", json={"name": "warm-up"}).raise_for_status()
-
-            def post(name: str) -> None:
-                client.post("/screen", json={"name": name}).raise_for_status()
-
-            at_client = figures(timed(post, names))
+        at_client = figures(timed_posts(port, key, names))
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(60)
