@@ -148,20 +148,26 @@ def timed_posts(port: int, key: str, names: list[str]) -> list[float]:
         return timed(post, names)
 
 
-def http_section(count: int) -> dict[str, Any]:
+def analyst_database(directory: str | Path, user: str) -> tuple[str, str]:
+    """A new SQLite database in ``directory`` with one analyst: its URL and the analyst's API key."""
     from exportguard.store.base import make_engine, session_factory
     from exportguard.store.migrate import upgrade
     from exportguard.store.users import create_user
     from exportguard.store.writes import write_transaction
 
-    names = queries(count)
-    directory = tempfile.mkdtemp(prefix="latency-")
     url = f"sqlite:///{directory}/bench.db"
     upgrade(url)
     engine = make_engine(url)
     with write_transaction(session_factory(engine)) as session:
-        key = create_user(session, "latency-bench", "analyst", actor="bench")[1]
+        key = create_user(session, user, "analyst", actor="bench")[1]
     engine.dispose()
+    return url, key
+
+
+def http_section(count: int) -> dict[str, Any]:
+    names = queries(count)
+    directory = tempfile.mkdtemp(prefix="latency-")
+    url, key = analyst_database(directory, "latency-bench")
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "exportguard", "serve", "--port", str(port), "--database-url",
                                url, "--workers", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -30,7 +30,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import baseline
-from latency import _free_port, figures, queries, timed_posts
+from latency import _free_port, analyst_database, figures, queries, timed_posts
 
 
 def collector_walk() -> dict[str, int]:
@@ -80,19 +80,9 @@ def serve(port: int, report: Path) -> None:
 
 def measured(src: Path | None, count: int) -> dict[str, Any]:
     """The load against a server importing exportguard from ``src`` (None: this checkout)."""
-    from exportguard.store.base import make_engine, session_factory
-    from exportguard.store.migrate import upgrade
-    from exportguard.store.users import create_user
-    from exportguard.store.writes import write_transaction
-
     names = queries(count)
     directory = Path(tempfile.mkdtemp(prefix="server-tail-"))
-    url = f"sqlite:///{directory}/bench.db"
-    upgrade(url)
-    engine = make_engine(url)
-    with write_transaction(session_factory(engine)) as session:
-        key = create_user(session, "server-tail", "analyst", actor="bench")[1]
-    engine.dispose()
+    url, key = analyst_database(directory, "server-tail")
     port, report = _free_port(), directory / "server.json"
     env = {**baseline.environment(src), "EXPORTGUARD_DATABASE_URL": url}
     server = subprocess.Popen([sys.executable, __file__, "--serve", str(port), str(report)], env=env)
