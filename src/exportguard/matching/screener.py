@@ -221,7 +221,7 @@ class Screener:
     ) -> list[Hit]:
         best: dict[int, Hit] = {}
         if lists or entries is not None:
-            variant_ids = self._on(variant_ids, lists, entries)
+            variant_ids = self._on_lists_and_entries(variant_ids, lists, entries)
         if not variant_ids:
             return []
         aligner = Aligner(query, self.index)
@@ -252,12 +252,12 @@ class Screener:
             )
         ]  # fmt: skip
 
-    def _on(self, variant_ids: Sequence[int], lists: Collection[str] | None,
-            entries: Collection[str] | None) -> list[int]:
+    def _on_lists_and_entries(self, variant_ids: Sequence[int], lists: Collection[str] | None,
+                              entries: Collection[str] | None) -> list[int]:
         """The candidates, in order, on the lists and entries asked for: picked before any is bounded, so a
         screen of a few entries (a delta re-screen's) learns and bounds only their words."""
         if entries is not None:
-            wanted = self._variants_of(entries)
+            wanted = self._variant_ids_of_entries(entries)
             variant_ids = [variant_id for variant_id in variant_ids if variant_id in wanted]
         if lists:
             variants, parties = self.index.variants, self.parties
@@ -265,7 +265,7 @@ class Screener:
                            if parties[variants[variant_id].party_index].list_code in lists]
         return list(variant_ids)
 
-    def _variants_of(self, entries: Collection[str]) -> set[int]:
+    def _variant_ids_of_entries(self, entries: Collection[str]) -> set[int]:
         """The variant ids of the entries with these keys."""
         if self._variants_by_key is None:
             by_key: dict[str, list[int]] = {}
