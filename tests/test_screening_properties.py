@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from exportguard.lists.bundled import bundled_csl
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching.alignment import Aligner, word_bound_may_reach, word_reach, word_similarity_bound
-from exportguard.matching.normalize import fold, normalize
-from exportguard.matching.screener import Screener
+from exportguard.matching.normalize import NormalizedName, fold, normalize
+from exportguard.matching.reach_columns import might_reach_columns, query_words
+from exportguard.matching.screener import Screener, _word_thresholds
 
 ORGANISATIONS = [p for p in bundled_csl().parties if p.entity_type != "Individual" and p.list_code != "SDN"]
 WITHOUT_LEGAL_FORM = [party for party in ORGANISATIONS if not normalize(party.name).legal_forms]
@@ -115,6 +116,42 @@ def test_the_word_by_word_test_never_rules_out_what_the_bound_admits(text: str, 
     for screener in (SMALL, PART):
         if any(screener._may_reach(query, variant_id, threshold) for variant_id in screener.index.reached(query)):
             assert screener._might_reach(query, threshold)
+
+
+#: How far below a threshold the per-query test admits every query the columnar one admits: the columns add the
+#: same terms in another order and trust a sum only beyond rounding.
+AT_THE_EDGE = 1e-6
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(QUERIES, min_size=1, max_size=25), st.floats(0.0, 1.0))
+def test_the_columnar_test_admits_what_the_per_query_test_admits_and_no_more(texts: list[str], threshold: float) -> None:
+    """might_reach_columns decides for many queries at once what _might_reach decides for each (a necessary
+    condition of it, so a delta re-screen loses nothing): it admits every query the per-query test admits, and
+    none it rules out a hair below the threshold; may_hit_many likewise against may_hit."""
+    queries = [normalize(text) for text in texts]
+    for screener in (SMALL, PART):
+        columns = set(might_reach_columns(screener.index, queries, *_word_thresholds(threshold)).tolist())
+        admitted = {at for at, query in enumerate(queries) if screener._might_reach(query, threshold)}
+        below = {at for at, query in enumerate(queries) if screener._might_reach(query, threshold - AT_THE_EDGE)}
+        assert admitted <= columns <= below
+        many = set(screener.may_hit_many(queries, threshold))
+        hits = {at for at, query in enumerate(queries) if screener.may_hit(query.original, threshold, query)}
+        assert hits <= many <= {at for at, query in enumerate(queries)
+                                if screener.may_hit(query.original, threshold - AT_THE_EDGE, query)}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.sampled_from("ab"), st.sampled_from("abA")), max_size=4), max_size=12))
+def test_query_words_are_the_pairs_of_token_and_word_as_written(names: list[list[tuple[str, str]]]) -> None:
+    """Each word's id stands for its own (token, as written) pair, also where a word as written is normalised to
+    different tokens in different names."""
+    queries = [NormalizedName("", tuple(token for token, _raw in words), (), False, tuple(raw for _token, raw in words))
+               for words in names]
+    words = query_words(queries)
+    assert [words.pairs[word] for word in words.ids.tolist()] == [pair for name in names for pair in name]
+    assert len(set(words.pairs)) == len(words.pairs)
+    assert words.lengths.tolist() == [len(name) for name in names]
 
 
 @settings(max_examples=300, deadline=None)

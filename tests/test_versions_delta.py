@@ -25,6 +25,8 @@ from exportguard.lists.versions import (
     guard_failures,
 )
 from exportguard.matching.normalize import normalize
+from exportguard.matching.reach_columns import might_reach_columns
+from exportguard.matching.screener import _word_thresholds
 
 
 @pytest.fixture(scope="module")
@@ -167,3 +169,25 @@ def test_the_word_by_word_test_is_exact_and_rules_out_much_of_what_the_bound_rul
             reached, admitted, passed = reached + bool(names), admitted + bound, passed + (word_by_word and bool(names))
         assert admitted < reached / 2  # the bound rules out most customers reaching a changed name
         assert passed - admitted <= 0.6 * (reached - admitted), (reached, admitted, passed)
+
+
+def test_the_columnar_word_test_is_the_per_customer_one_on_the_real_sdn_change(sdn_pair) -> None:  # type: ignore[no-untyped-def]
+    """The delta re-screen's selection over all customers at once (Screener.may_hit_many, over columns) admits,
+    on the real 2019 -> 2021 SDN change, exactly the customers the per-customer word-by-word test admits (none
+    fewer, none more but at the threshold's edge), so it rules out at least 40% of what the score bound rules out."""
+    old, new = sdn_pair
+    changed = delta_screener(new, diff(old, new))
+    customers = customer_names(old, new, 2000)
+    split = [Customer(c.id, " ".join([*c.name.split()[:1], "Holding", "Co"])) for c in customers[:300]]
+    joined = [Customer(c.id, "".join(c.name.split()[:2])) for c in customers[:300]]
+    queries = [normalize(customer.name) for customer in customers + split + joined]
+    for threshold in (0.70, 0.80):
+        columns = set(might_reach_columns(changed.index, queries, *_word_thresholds(threshold)).tolist())
+        word_by_word = {at for at, query in enumerate(queries) if changed._might_reach(query, threshold)}
+        edge = {at for at, query in enumerate(queries) if changed._might_reach(query, threshold - 1e-6)}
+        assert word_by_word <= columns <= edge
+        reached = {at for at, query in enumerate(queries) if changed.index.reached(query)}
+        admitted = {at for at in reached if changed._bound_reaches(queries[at], threshold)}
+        assert admitted <= columns
+        assert len(columns & reached) - len(admitted) <= 0.6 * (len(reached) - len(admitted))
+        assert set(changed.may_hit_many(queries, threshold)) == admitted

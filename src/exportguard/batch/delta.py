@@ -11,14 +11,19 @@ so a delta hit scores exactly as a full re-screen would.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import cast
 
 from exportguard.batch.runner import RECORD_FLOOR, Customer, FullScreen, LocalRunner, ScreeningResult, screen_customer
 from exportguard.heap import collector_paused
 from exportguard.lists.model import ListSnapshot
 from exportguard.lists.versions import ListDiff
-from exportguard.matching.screener import Screener, ScreeningInputError
+from exportguard.matching.normalize import NormalizedName, normalize
+from exportguard.matching.screener import Screener, ScreeningInputError, checked_name
+
+#: Customers due for screening up to which a delta re-screen screens them in process, without starting a pool.
+IN_PROCESS_UP_TO = 1000
 
 
 @dataclass(frozen=True)
@@ -58,17 +63,56 @@ class DeltaScreen:
     threshold: float = RECORD_FLOOR
 
     def __call__(self, customers: list[Customer]) -> list[ScreeningResult]:
-        results: list[ScreeningResult] = []
+        due, screen = self.due(customers)
+        return screen(due)
+
+    def due(self, customers: Sequence[Customer]) -> tuple[list[Customer], DueScreen]:
+        """The customers to screen again, in order, and the screen for them: those with results before, and those
+        that may score on a changed entry (``Screener.may_hit_many``: the word-by-word test for all of them at
+        once, then the score bound for the few it admits)."""
+        positions, queries = _screenable(customers)
+        reaching = [positions[at] for at in self.changed.may_hit_many(queries, self.threshold)]
+        recorded = self.recorded
+        due = sorted({*reaching, *(at for at, customer in enumerate(customers) if customer.id in recorded)})
+        return [customers[at] for at in due], DueScreen(self, frozenset(customers[at].id for at in reaching))
+
+
+@dataclass(frozen=True)
+class DueScreen:
+    """Screens the customers a :class:`DeltaScreen` found due: on the changed entries those that may score there
+    (``reaching``), then with the full screener on the entries they scored on and those they had results on."""
+
+    delta: DeltaScreen
+    #: Ids of the customers that may score on a changed entry.
+    reaching: frozenset[str]
+
+    def __call__(self, customers: list[Customer]) -> list[ScreeningResult]:
+        delta, results = self.delta, list[ScreeningResult]()
         for customer in customers:
             try:
-                entries = self.recorded.get(customer.id, _NONE)
-                if self.changed.may_hit(customer.name, self.threshold, customer.normalized):
-                    entries |= {hit.party.key for hit in screen_customer(self.changed, customer, self.threshold)}
-                hits = screen_customer(self.full, customer, self.threshold, entries) if entries else []
+                entries = delta.recorded.get(customer.id, _NONE)
+                if customer.id in self.reaching:
+                    entries |= {hit.party.key for hit in screen_customer(delta.changed, customer, delta.threshold)}
+                hits = screen_customer(delta.full, customer, delta.threshold, entries) if entries else []
             except ScreeningInputError:
                 continue
             results.extend(ScreeningResult.of(customer, hit) for hit in hits)
         return results
+
+
+def _screenable(customers: Sequence[Customer]) -> tuple[list[int], list[NormalizedName]]:
+    """The positions of the customers whose names can be screened, and those names as normalised (stored with
+    the customer, else now)."""
+    forms = [customer.normalized for customer in customers]
+    if any(form is None for form in forms):
+        for at in [at for at, form in enumerate(forms) if form is None]:
+            try:
+                forms[at] = normalize(checked_name(customers[at].name))
+            except ScreeningInputError:
+                continue
+        positions = [at for at, form in enumerate(forms) if form is not None]
+        return positions, [form for form in forms if form is not None]
+    return list(range(len(forms))), cast(list[NormalizedName], forms)
 
 
 @dataclass(frozen=True)
@@ -80,10 +124,8 @@ class ChangedOrFresh:
     fresh: frozenset[str]
 
     def __call__(self, customers: list[Customer]) -> list[ScreeningResult]:
-        results: list[ScreeningResult] = []
-        for customer in customers:
-            results += (self.full if customer.id in self.fresh else self.delta)([customer])
-        return results
+        fresh = [customer for customer in customers if customer.id in self.fresh]
+        return self.full(fresh) + self.delta([customer for customer in customers if customer.id not in self.fresh])
 
 
 def recorded_pairs(previous: Iterable[ScreeningResult], changes: ListDiff) -> dict[str, frozenset[str]]:
@@ -114,12 +156,18 @@ def rescreen(
     below the floor for a customer is taken to stay below the threshold: that is what the margin between
     the two is for. ``full`` is a screener over ``new`` already built, if the caller has one.
     """
-    previous = list(previous)
+    previous, customers = list(previous), list(customers)
     runner = runner or LocalRunner()
     with collector_paused():
         full = full or Screener(new)
-    screen = DeltaScreen(full, delta_screener(new, changes, full), recorded_pairs(previous, changes), runner.threshold)
-    results = [row for rows in runner.map(screen, customers, progress) for row in rows]
+        screen = DeltaScreen(full, delta_screener(new, changes, full), recorded_pairs(previous, changes),
+                             runner.threshold)
+        due, due_screen = screen.due(customers)
+    if progress:
+        progress(len(customers) - len(due))
+    # A pool is worth its start only for many customers: a list change usually leaves few due.
+    screening = runner if len(due) > IN_PROCESS_UP_TO else replace(runner, processes=1)
+    results = [row for rows in screening.map(due_screen, due, progress) for row in rows]
     before = {(result.customer_id, result.entry_key) for result in previous}
     after = {(result.customer_id, result.entry_key) for result in results}
     return RescreenOutcome(

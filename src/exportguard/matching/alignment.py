@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel, Levenshtein
@@ -448,6 +448,11 @@ class WordReach(NamedTuple):
     names: Mapping[int, tuple[float, float, float]]
 
 
+def remembered_reach(index: NameIndex, token: str, raw: str) -> WordReach:
+    """:class:`WordReach` of a query word, from the index's memo when it holds it."""
+    return index.word_reaches.get((token, raw)) or word_reach(index, token, raw)
+
+
 def word_reach(index: NameIndex, token: str, raw: str) -> WordReach:
     """:class:`WordReach` of a query word, remembered per index."""
     if len(index.word_reaches) >= _WORD_REACH_MEMO_SIZE:
@@ -511,9 +516,16 @@ def word_bound_may_reach(resembling: Sequence[Mapping[int, tuple[float, float, f
     plain, lower = min(1.0, needed), min(1.0, needed_contained)
     for matched, taken, name_weight, words in sums.values():
         at_least = lower if contained and words == query_words else plain
-        if (1 - at_least) * matched >= at_least * (query_weight + name_weight - taken):
+        if ratio_reaches(matched, query_weight + name_weight - taken, at_least):
             return True
     return False
+
+
+def ratio_reaches(matched: Any, unmatched: Any, at_least: float, slack: float = 0.0) -> Any:
+    """Whether matched / (matched + unmatched) reaches ``at_least`` (counts or arrays of them; ``slack`` admits
+    a sum added in another order up to rounding): the test of :func:`word_bound_may_reach`, one name at a time
+    or over columns (reach_columns)."""
+    return (1 - at_least) * matched + slack >= at_least * unmatched
 
 
 def _resembled(index: NameIndex, token: str, raw: str, variant_id: int) -> tuple[int, ...]:

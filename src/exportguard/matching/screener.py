@@ -18,9 +18,9 @@ from exportguard.matching.alignment import (
     Alignment,
     compact_similarity,
     every_word_resembles,
+    remembered_reach,
     word_bound_may_reach,
     word_facts,
-    word_reach,
     word_similarity_bound,
 )
 from exportguard.matching.dictionary import dictionary_words
@@ -35,6 +35,7 @@ from exportguard.matching.model import (
     Hit,
 )
 from exportguard.matching.normalize import NormalizedName, code_fingerprint, normalize, normalizer_fingerprint
+from exportguard.matching.reach_columns import might_reach_columns
 
 MAX_NAME_LENGTH = 500
 MAX_CANDIDATES = 80
@@ -107,7 +108,7 @@ class Screener:
         are chosen first, as without them, so a kept hit scores the same either way. ``normalized``
         is the name already normalised (stored with a customer), saving that step.
         """
-        query = normalized or normalize(_checked_name(name))
+        query = normalized or normalize(checked_name(name))
         candidates = self.index.candidates(query, MAX_CANDIDATES)
         country = _checked_country(country)
         return self._ranked(query, candidates, country, address, threshold, _upper_codes(lists), entries)[:limit]
@@ -124,7 +125,7 @@ class Screener:
     ) -> Screening:
         """The hits grouped by listed entity family (at most ``limit`` families, every row of each), and
         the possible matches scoring from REVIEW_FLOOR up to ``threshold``: what people are shown."""
-        query = normalize(_checked_name(name))
+        query = normalize(checked_name(name))
         candidates = self.index.candidates(query, MAX_CANDIDATES)
         floor = min(threshold, REVIEW_FLOOR)
         ranked = self._ranked(query, candidates, _checked_country(country), address, floor, self.checked_lists(lists), None)
@@ -149,9 +150,17 @@ class Screener:
         """False when no entry can score ``threshold`` for the name: none is a candidate, or an upper bound
         of every candidate's score is below it. The cheap test before screening many names against a
         small index (candidates are found word by word, remembered)."""
-        query = normalized or normalize(_checked_name(name))
-        if not self._might_reach(query, threshold):
-            return False
+        query = normalized or normalize(checked_name(name))
+        return self._might_reach(query, threshold) and self._bound_reaches(query, threshold)
+
+    def may_hit_many(self, queries: Sequence[NormalizedName], threshold: float) -> list[int]:
+        """The positions of the queries :meth:`may_hit` holds for: the word-by-word test over columns, for all of
+        them at once (reach_columns), then the score bound for the few it admits."""
+        admitted = might_reach_columns(self.index, queries, *_word_thresholds(threshold))
+        return [int(position) for position in admitted if self._bound_reaches(queries[position], threshold)]
+
+    def _bound_reaches(self, query: NormalizedName, threshold: float) -> bool:
+        """Whether an upper bound of some reached name's score (:meth:`_may_reach`) reaches the threshold."""
         return any(self._may_reach(query, variant_id, threshold) for variant_id in self.index.reached(query))
 
     def _might_reach(self, query: NormalizedName, threshold: float) -> bool:
@@ -164,8 +173,7 @@ class Screener:
 
         One pass over the words' reaches: this runs for every customer of a delta re-screen."""
         index, tokens = self.index, query.tokens
-        known = index.word_reaches
-        reaches = [known.get(pair) or word_reach(index, *pair) for pair in zip(tokens, query.raw_tokens, strict=True)]
+        reaches = [remembered_reach(index, *pair) for pair in zip(tokens, query.raw_tokens, strict=True)]
         if not any([reach.may_reach for reach in reaches]):
             return False
         if reaches[0].joins and "".join(tokens[1:]) in reaches[0].joins:
@@ -186,9 +194,7 @@ class Screener:
                 resembling.append(names)
         if not distinctive and every_word_indexed:
             return True
-        needed = threshold - _BOUND_SLACK - MAX_BONUS
-        contained = (needed - features.CONTAINED_SHARE) / (1 - features.CONTAINED_SHARE)
-        if word_bound_may_reach(resembling, weight, len(tokens), needed, contained):
+        if word_bound_may_reach(resembling, weight, len(tokens), *_word_thresholds(threshold)):
             return True
         return bool(lengths and lengths >> max(0, len(query.compact) - COMPACT_LENGTH_SLACK) & _COMPACT_WINDOW)
 
@@ -340,6 +346,13 @@ class Screener:
 NameEvidence = tuple[tuple[Feature, ...], Feature | None]
 
 
+def _word_thresholds(threshold: float) -> tuple[float, float]:
+    """The word similarity a name's score needs to reach ``threshold`` with every adjustment, and the lower one
+    it needs once the contained bonus applies (every query word resembles one of the name's)."""
+    needed = threshold - _BOUND_SLACK - MAX_BONUS
+    return needed, (needed - features.CONTAINED_SHARE) / (1 - features.CONTAINED_SHARE)
+
+
 def _name_evidence(query: NormalizedName, variant: NameVariant, alignment: Alignment) -> NameEvidence:
     """What a candidate's spelling alone tells, the same for every entry listing that spelling."""
     found = [
@@ -388,7 +401,8 @@ def _combine(evidence: list[Feature]) -> float:
     return max(0.0, min(1.0, score))
 
 
-def _checked_name(name: str) -> str:
+def checked_name(name: str) -> str:
+    """The name, refused when empty or longer than MAX_NAME_LENGTH."""
     if not isinstance(name, str) or not name.strip():
         raise ScreeningInputError("name must be a non-empty string")
     if len(name) > MAX_NAME_LENGTH:
