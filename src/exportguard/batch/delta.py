@@ -23,7 +23,7 @@ from exportguard.matching.normalize import NormalizedName, normalize
 from exportguard.matching.screener import Screener, ScreeningInputError, checked_name
 
 #: Customers due for screening up to which a delta re-screen screens them in process, without starting a pool.
-IN_PROCESS_UP_TO = 1000
+IN_PROCESS_UP_TO = 1500
 
 
 @dataclass(frozen=True)

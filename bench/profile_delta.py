@@ -1,0 +1,77 @@
+"""Where a delta re-screen's time goes, phase by phase: the indexes, the selection of the customers due, and
+screening them in process or in the runner's workers.
+
+Run: python bench/profile_delta.py [--names 50000] [--repeat 3]
+
+The change and the customers are bench/rescreen_scale.py's delta section's (OFAC SDN 2021-07-07 -> 2021-08-20,
+real list names and recombined negatives, normalised as the customer store keeps them). The previous results are
+a full screen against the old version (all cores, not measured). Each phase is timed on the clock ``--repeat``
+times (the least and the most are printed: other work on a shared machine inflates single runs); the first
+selection meets every distinct word's reach anew and is printed apart. The figures are this checkout's only:
+bench/rescreen_scale.py compares the whole delta re-screen with a full one and with a baseline commit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from rescreen_scale import NEW_SDN, OLD_SDN, customers, load_sdn_alone, run_all
+
+from exportguard.batch.delta import DeltaScreen, delta_screener, recorded_pairs, rescreen
+from exportguard.batch.runner import LocalRunner
+from exportguard.heap import collector_paused
+from exportguard.lists import ofac_sdn
+from exportguard.lists.versions import diff
+from exportguard.matching.screener import Screener
+
+
+def timed(label: str, repeat: int, work: Callable[[], Any]) -> Any:
+    """Run ``work`` ``repeat`` times and print the least and most seconds it took; its last result."""
+    seconds = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = work()
+        seconds.append(time.perf_counter() - start)
+    print(f"{label:52} {min(seconds):7.3f} s  (most {max(seconds):.3f} s of {repeat})")
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--names", type=int, default=50_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--positive-rate", type=float, default=0.01)
+    args = parser.parse_args()
+    print(f"machine load (1/5/15 min) before {os.getloadavg()}; {args.names:,} customers")
+    subset = customers(args.names, args.positive_rate)
+    old, new = load_sdn_alone(OLD_SDN), ofac_sdn.load(NEW_SDN, allow_partial=True)
+    changes = diff(old, new)
+    previous, _ = run_all(LocalRunner(), old, subset)
+    with collector_paused():
+        full = timed("full index of the new version", 1, lambda: Screener(new))
+        changed = timed("changed entries' index", 1, lambda: delta_screener(new, changes, full))
+        screen = DeltaScreen(full, changed, recorded_pairs(previous, changes))
+        timed("select the customers due (first: words met anew)", 1, lambda: screen.due(subset))
+        due, due_screen = timed("select the customers due", args.repeat, lambda: screen.due(subset))
+        print(f"  due: {len(due):,} ({len(screen.recorded):,} with results before, {len(due_screen.reaching):,} "
+              f"that may score on a changed entry)")
+        timed("screen them in process", args.repeat, lambda: due_screen(due))
+        timed("screen them in 2 worker processes", args.repeat,
+              lambda: [row for rows in LocalRunner(2).map(due_screen, due) for row in rows])
+    timed("rescreen() in all, the full index built", args.repeat,
+          lambda: rescreen(new, changes, subset, previous, LocalRunner()))
+    timed("rescreen() in all, the full index given", args.repeat,
+          lambda: rescreen(new, changes, subset, previous, LocalRunner(), full=full))
+    print(f"machine load (1/5/15 min) after {os.getloadavg()}")
+
+
+if __name__ == "__main__":
+    main()
