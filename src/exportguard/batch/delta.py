@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from itertools import compress, count
+from operator import attrgetter
 from typing import cast
 
 from exportguard.batch.runner import RECORD_FLOOR, Customer, FullScreen, LocalRunner, ScreeningResult, screen_customer
@@ -72,8 +74,8 @@ class DeltaScreen:
         once, then the score bound for the few it admits)."""
         positions, queries = _screenable(customers)
         reaching = [positions[at] for at in self.changed.may_hit_many(queries, self.threshold)]
-        recorded = self.recorded
-        due = sorted({*reaching, *(at for at, customer in enumerate(customers) if customer.id in recorded)})
+        recorded = compress(count(), map(self.recorded.__contains__, map(attrgetter("id"), customers)))
+        due = sorted({*reaching, *recorded})
         return [customers[at] for at in due], DueScreen(self, frozenset(customers[at].id for at in reaching))
 
 
@@ -103,8 +105,8 @@ class DueScreen:
 def _screenable(customers: Sequence[Customer]) -> tuple[list[int], list[NormalizedName]]:
     """The positions of the customers whose names can be screened, and those names as normalised (stored with
     the customer, else now)."""
-    forms = [customer.normalized for customer in customers]
-    if any(form is None for form in forms):
+    forms = list(map(attrgetter("normalized"), customers))
+    if not all(forms):
         for at in [at for at, form in enumerate(forms) if form is None]:
             try:
                 forms[at] = normalize(checked_name(customers[at].name))
