@@ -50,6 +50,7 @@ class QueryWords:
 
     @property
     def queries(self) -> int:
+        """How many queries there are."""
         return len(self.lengths)
 
     def per_query(self, values: npt.NDArray[Any]) -> Floats:
@@ -103,8 +104,10 @@ class Postings:
         """The rows of each word in order, their fields as the named columns."""
         sizes = np.fromiter(map(len, rows), dtype=np.int64, count=len(rows))
         flat = list(chain.from_iterable(rows))
-        columns: dict[str, npt.NDArray[Any]] = {name: np.array([row[at] for row in flat], dtype=dtype)
-                   for at, (name, dtype) in enumerate(zip(names, dtypes, strict=True))}
+        columns: dict[str, npt.NDArray[Any]] = {
+            name: np.array([row[at] for row in flat], dtype=dtype)
+            for at, (name, dtype) in enumerate(zip(names, dtypes, strict=True))
+        }
         return cls(np.concatenate(([0], np.cumsum(sizes))), columns)
 
     def expand(self, words: QueryWords, positions: Ints) -> tuple[Ints, Ints]:
@@ -247,8 +250,7 @@ def _word_bound_reaches(words: QueryWords, columns: WordColumns, needed: float, 
     key = query * (int(variant.max(initial=0)) + 1) + variant
     order = np.argsort(key, kind="stable")
     starts = np.flatnonzero(np.diff(key[order], prepend=-1))
-    matched = np.add.reduceat(columns.names.values["matched"][entry][order], starts) if len(starts) else np.zeros(0)
-    taken = np.add.reduceat(columns.names.values["taken"][entry][order], starts) if len(starts) else np.zeros(0)
+    matched, taken = (_group_sums(columns.names.values[field][entry][order], starts) for field in ("matched", "taken"))
     group_query = query[order][starts]
     resembling_words = np.diff(np.append(starts, len(order)))
     name_weight = columns.names.values["name_weight"][entry][order][starts]
@@ -261,6 +263,12 @@ def _word_bound_reaches(words: QueryWords, columns: WordColumns, needed: float, 
     found = np.zeros(words.queries, dtype=np.bool_)
     found[group_query[reaches]] = True
     return found
+
+
+def _group_sums(values: Floats, starts: Ints) -> Floats:
+    """The sums of the runs of ``values`` beginning at ``starts``, each added in order."""
+    sums: Floats = np.add.reduceat(values, starts) if len(starts) else np.zeros(0)
+    return sums
 
 
 def _compact_shape_compared(words: QueryWords, columns: WordColumns, asked: Flags) -> Flags:
