@@ -147,3 +147,36 @@ def test_grouped_ranking_equals_ranking_one_by_one(query: str, limit: int) -> No
     normalized = normalize(query)
     for index in (reference_screener().index, SMALL.index, PART.index):
         assert index.candidates(normalized, limit) == _ranked_one_by_one(index, normalized, limit)
+
+
+@settled
+@given(queries(), st.sampled_from((1, 5, 80)), st.randoms(use_true_random=False))
+def test_the_candidates_among_some_variants_are_those_of_the_whole_ranking(query: str, limit: int,
+                                                                          rnd: random.Random) -> None:
+    """Asked for the candidates among a few variants (a delta re-screen's recorded entries), the index gives
+    the whole ranking's cut restricted to them, in its order: variants drawn from around the cut (where ties
+    are broken by closeness in length), from anywhere in the ranking, and not reached at all."""
+    normalized = normalize(query)
+    for index in (reference_screener().index, SMALL.index, PART.index):
+        ranking = index.candidates(normalized, len(index.variants))
+        around_cut = ranking[max(0, limit - 2) : limit + 2]
+        among = {*rnd.sample(around_cut, min(len(around_cut), 2)), *rnd.sample(ranking, min(len(ranking), 2)),
+                 *rnd.sample(range(len(index.variants)), 2)}
+        whole = [variant_id for variant_id in index.candidates(normalized, limit) if variant_id in among]
+        assert index.candidates(normalized, limit, among) == whole
+
+
+@settled
+@given(queries(), st.sampled_from((0.5, 0.65, 0.70)), st.randoms(use_true_random=False))
+def test_a_screen_of_some_entries_is_the_full_screen_restricted_to_them(query: str, threshold: float,
+                                                                       rnd: random.Random) -> None:
+    """screen(entries=...) keeps, hit for hit and feature for feature, what the full screen gives on those
+    entries: entries with a hit, entries among the candidates without one, and entries the query never reaches."""
+    for screener in (reference_screener(), SMALL, PART):
+        everything = screener.screen(query, limit=10_000, threshold=threshold)
+        ranking = screener.index.candidates(normalize(query), len(screener.index.variants))
+        keys = {screener.parties[screener.index.variants[variant_id].party_index].key for variant_id in ranking}
+        entries = {*rnd.sample(sorted({hit.party.key for hit in everything}), min(len(everything), 2)),
+                   *rnd.sample(sorted(keys), min(len(keys), 3)), rnd.choice(screener.parties).key}
+        some = screener.screen(query, limit=10_000, threshold=threshold, entries=entries)
+        assert some == [hit for hit in everything if hit.party.key in entries]

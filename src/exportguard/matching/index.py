@@ -268,10 +268,24 @@ class NameIndex:
         """In so many names that retrieving by it would fetch a good part of the list."""
         return self._frequency.get(self.spelling(token), 0) > self._max_postings
 
-    def candidates(self, query: NormalizedName, limit: int) -> list[int]:
+    def candidates(self, query: NormalizedName, limit: int, among: AbstractSet[int] | None = None) -> list[int]:
         """Variant ids sharing a distinctive word with the query (exactly, within one edit, or joined up),
         ranked by the weight of the words they share, then by closeness in length; names of only
-        common words need them all."""
+        common words need them all.
+
+        ``among``: only the candidates in that set, in the same order. The ranking's cut is looked for only
+        when more than ``limit`` variants are reached, and the reached variants are sorted one by one only
+        when the cut falls on the weight one of those shares (:meth:`_ranked_among`)."""
+        reached, shares, common = self._retrieved_for(query)
+        size = len(set(query.tokens))
+        if among is None:
+            return self._ranked(reached, shares, common, size, limit)
+        return self._ranked_among(reached, shares, common, size, limit, among)
+
+    def _retrieved_for(self, query: NormalizedName) -> tuple[
+            set[int], list[tuple[AbstractSet[int], float]], list[tuple[AbstractSet[int], float]]]:
+        """The variants a query reaches, and for ranking them the variants each of its words is found in (one way,
+        then the common words), with the word's weight."""
         shares: list[tuple[AbstractSet[int], float]] = []
         reached: set[int] = set()
         common: list[tuple[AbstractSet[int], float]] = []
@@ -287,7 +301,7 @@ class NameIndex:
         reached.update(self._joined_up(query))
         if not any(self.is_distinctive(token) for token in query.tokens):
             reached.update(self._containing_all(query.tokens))
-        return self._ranked(reached, shares, common, len(set(query.tokens)), limit)
+        return reached, shares, common
 
     def _ranked(
         self,
@@ -304,17 +318,7 @@ class NameIndex:
         (in the order each variant's would be) and only the groups that make the cut are sorted variant by
         variant.
         """
-        groups: list[tuple[AbstractSet[int], tuple[bool, ...]]] = [(reached, ())]
-        for members, _weight in (*shares, *common):
-            split: list[tuple[AbstractSet[int], tuple[bool, ...]]] = []
-            for group, inside in groups:
-                within = group & members
-                if within:
-                    split.append((within, (*inside, True)))
-                if len(within) < len(group):
-                    split.append((group - within, (*inside, False)))
-            groups = split
-        keyed = sorted(((_shared_weight(inside, shares, common), group) for group, inside in groups), key=_first)
+        keyed = _keyed_groups(reached, shares, common)
         taken: list[tuple[float, int, int]] = []
         lengths = self._token_set_sizes
         for position, (key, group) in enumerate(keyed):
@@ -332,6 +336,38 @@ class NameIndex:
             taken += ((key, abs(lengths[variant_id] - size), variant_id) for variant_id in group)
         taken.sort()
         return [variant_id for *_, variant_id in taken[:limit]]
+
+    def _ranked_among(
+        self,
+        reached: set[int],
+        shares: list[tuple[AbstractSet[int], float]],
+        common: list[tuple[AbstractSet[int], float]],
+        size: int,
+        limit: int,
+        among: AbstractSet[int],
+    ) -> list[int]:
+        """What :meth:`_ranked` gives of the variants in ``among``, in its order. Every reached variant makes the
+        cut when there are ``limit`` or fewer; otherwise those sharing more weight than the variant where the
+        cut falls make it and those sharing less do not, and only a variant of ``among`` sharing that very weight
+        (ranked by closeness in length among its equals) needs the whole ranking."""
+        wanted = reached & among
+        if not wanted:
+            return []
+        if len(reached) > limit:
+            keyed = _keyed_groups(reached, shares, common)
+            cut = _cut_weight(keyed, limit)
+            keys = {variant_id: key for key, group in keyed for variant_id in group & wanted}
+            if cut in keys.values():
+                return [variant_id for variant_id in self._ranked(reached, shares, common, size, limit)
+                        if variant_id in among]
+        else:
+            members = [found for found, _weight in (*shares, *common)]
+            keys = {variant_id: _shared_weight(tuple([variant_id in found for found in members]), shares, common)
+                    for variant_id in wanted}
+            cut = math.inf
+        lengths = self._token_set_sizes
+        return [variant_id for *_, variant_id in
+                sorted((key, abs(lengths[variant_id] - size), variant_id) for variant_id, key in keys.items() if key < cut)]
 
     def _closest_in_length(self, variant_ids: set[int], size: int, wanted: int) -> list[tuple[int, int]]:
         """The ``wanted`` variants whose number of different words is closest to ``size``, then lowest id, with
@@ -542,6 +578,36 @@ def untracked_ids(ids: Iterable[int]) -> IdSet:
 
 def _first(pair: tuple[float, AbstractSet[int]]) -> float:
     return pair[0]
+
+
+def _keyed_groups(
+    reached: set[int],
+    shares: list[tuple[AbstractSet[int], float]],
+    common: list[tuple[AbstractSet[int], float]],
+) -> list[tuple[float, AbstractSet[int]]]:
+    """The reached variants in groups sharing the same query words, each with its ranking key (minus the
+    weight shared: :func:`_shared_weight`), in key order."""
+    groups: list[tuple[AbstractSet[int], tuple[bool, ...]]] = [(reached, ())]
+    for members, _weight in (*shares, *common):
+        split: list[tuple[AbstractSet[int], tuple[bool, ...]]] = []
+        for group, inside in groups:
+            within = group & members
+            if within:
+                split.append((within, (*inside, True)))
+            if len(within) < len(group):
+                split.append((group - within, (*inside, False)))
+        groups = split
+    return sorted(((_shared_weight(inside, shares, common), group) for group, inside in groups), key=_first)
+
+
+def _cut_weight(keyed: list[tuple[float, AbstractSet[int]]], limit: int) -> float:
+    """The key of the ``limit``-th variant in key order (``keyed`` holds more than ``limit``)."""
+    counted = 0
+    for key, group in keyed:
+        counted += len(group)
+        if counted >= limit:
+            return key
+    raise ValueError("fewer variants than the limit")
 
 
 def _shared_weight(

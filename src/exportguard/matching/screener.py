@@ -105,13 +105,15 @@ class Screener:
 
         ``lists`` (list codes, any case; see :meth:`checked_lists` for refusing unknown ones, as every
         user-facing surface does) and ``entries`` (entry keys) keep only hits on those; the candidates
-        are chosen first, as without them, so a kept hit scores the same either way. ``normalized``
-        is the name already normalised (stored with a customer), saving that step.
+        are chosen first, as without them, so a kept hit scores the same either way (with ``entries``, only
+        whether those entries' names make the cut is worked out: ``NameIndex.candidates`` ``among``).
+        ``normalized`` is the name already normalised (stored with a customer), saving that step.
         """
         query = normalized or normalize(checked_name(name))
-        candidates = self.index.candidates(query, MAX_CANDIDATES)
+        among = None if entries is None else self._variant_ids_of_entries(entries)
+        candidates = self.index.candidates(query, MAX_CANDIDATES, among)
         country = _checked_country(country)
-        return self._ranked(query, candidates, country, address, threshold, _upper_codes(lists), entries)[:limit]
+        return self._ranked(query, candidates, country, address, threshold, _upper_codes(lists))[:limit]
 
     def screening(
         self,
@@ -128,7 +130,7 @@ class Screener:
         query = normalize(checked_name(name))
         candidates = self.index.candidates(query, MAX_CANDIDATES)
         floor = min(threshold, REVIEW_FLOOR)
-        ranked = self._ranked(query, candidates, _checked_country(country), address, floor, self.checked_lists(lists), None)
+        ranked = self._ranked(query, candidates, _checked_country(country), address, floor, self.checked_lists(lists))
         groups = group_hits([hit for hit in ranked if hit.score >= threshold])
         possible = tuple(hit for hit in ranked if hit.score < threshold)
         return Screening(name, threshold, tuple(groups[:limit]), len(groups), possible)
@@ -223,11 +225,10 @@ class Screener:
         address: str | None,
         threshold: float,
         lists: Collection[str] | None,
-        entries: Collection[str] | None,
     ) -> list[Hit]:
         best: dict[int, Hit] = {}
-        if lists or entries is not None:
-            variant_ids = self._on_lists_and_entries(variant_ids, lists, entries)
+        if lists:
+            variant_ids = self._on_lists(variant_ids, lists)
         if not variant_ids:
             return []
         aligner = Aligner(query, self.index)
@@ -258,18 +259,12 @@ class Screener:
             )
         ]  # fmt: skip
 
-    def _on_lists_and_entries(self, variant_ids: Sequence[int], lists: Collection[str] | None,
-                              entries: Collection[str] | None) -> list[int]:
-        """The candidates, in order, on the lists and entries asked for: picked before any is bounded, so a
-        screen of a few entries (a delta re-screen's) learns and bounds only their words."""
-        if entries is not None:
-            wanted = self._variant_ids_of_entries(entries)
-            variant_ids = [variant_id for variant_id in variant_ids if variant_id in wanted]
-        if lists:
-            variants, parties = self.index.variants, self.parties
-            variant_ids = [variant_id for variant_id in variant_ids
-                           if parties[variants[variant_id].party_index].list_code in lists]
-        return list(variant_ids)
+    def _on_lists(self, variant_ids: Sequence[int], lists: Collection[str]) -> list[int]:
+        """The candidates, in order, on the lists asked for: picked before any is bounded. (A screen of a few
+        entries, a delta re-screen's, gets only their candidates from the index, so it learns and bounds only
+        their words.)"""
+        variants, parties = self.index.variants, self.parties
+        return [variant_id for variant_id in variant_ids if parties[variants[variant_id].party_index].list_code in lists]
 
     def _variant_ids_of_entries(self, entries: Collection[str]) -> set[int]:
         """The variant ids of the entries with these keys."""
