@@ -186,12 +186,19 @@ def test_cli_fetch_then_rescreen_and_status(server, tmp_path: Path, monkeypatch:
 def test_a_scheduled_refresh_fetches_every_source_and_reports_its_outcome(server, factory, tmp_path,  # type: ignore[no-untyped-def]
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     from exportguard.store.refresh import refresh_once, schedule_status
+    from exportguard.store.screeners import ListsInForce
 
     monkeypatch.setenv("EXPORTGUARD_FETCH_DIR", str(tmp_path / "cache"))
     with factory() as session:
         assert schedule_status(session) == {"enabled": False, "every_hours": None,
                                             "setting": "EXPORTGUARD_REFRESH_HOURS", "last": None}
-    record = refresh_once(factory)
+
+    def built_again(snapshot: object) -> None:
+        raise AssertionError("the re-screen indexed the lists in force again")
+
+    # The re-screen screens with the server's screener, brought up to the lists just loaded.
+    monkeypatch.setattr("exportguard.store.customer_store.with_native_names", built_again)
+    record = refresh_once(factory, ListsInForce(factory))
     outcomes = {row["source"]: row["outcome"] for row in record["sources"]}
     # The 23-row CSL excerpt and the 2021 SDN are refused against the bundled lists; UN and non-SDN load.
     assert outcomes == {"csl": "refused", "sdn": "refused", "cons": "loaded", "un": "loaded"}

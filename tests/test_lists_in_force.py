@@ -62,9 +62,10 @@ def test_bundled_list_until_one_is_loaded_then_the_loaded_one(database: str, fix
     assert lists.screener().list_version == default_snapshot().version.id  # no schema yet
     version = _load(database, fixtures / "bis_entity_list_excerpt.json")
     assert lists.screener().list_version == default_snapshot().version.id  # not looked again yet
-    clock.now = 31
-    screener = lists.screener()
+    screener = lists.screener(fresh=True)  # looked now, as after loading a list
     assert screener.list_version == _with_bundle(version)
+    clock.now = 31
+    assert lists.screener() is screener
     assert screener.screen("Fazal Rahim Farid")[0].party.list_code == "EL"
     # The loaded Entity List replaces the bundled one; the other bundled lists stay.
     excerpt = {party.key for party in ecfr_entity_list.load(fixtures / "bis_entity_list_excerpt.json").parties}

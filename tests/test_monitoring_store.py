@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from exportguard.batch.runner import Customer, LocalRunner
 from exportguard.lists import ofac_sdn
 from exportguard.lists.model import ListSnapshot
 from exportguard.lists.versions import VersionRefused, diff
+from exportguard.matching import screener as screeners_of_lists
 from exportguard.matching.normalize import normalize, normalizer_fingerprint
 from exportguard.store import audit
 from exportguard.store.base import Base, make_engine, session_factory, transaction
@@ -19,6 +21,7 @@ from exportguard.store.customer_store import dispose, import_customers, rescreen
 from exportguard.store.list_store import current_version, record_version, versions
 from exportguard.store.migrate import import_table_modules
 from exportguard.store.monitoring import CustomerRecord, ListVersionRecord, ScreeningHitRecord
+from exportguard.store.screeners import ListsInForce
 
 RUNNER = LocalRunner(processes=1)
 #: The 2019 SDN is far smaller than the bundled 2026 SDN, so a first load of it needs an admin override.
@@ -41,7 +44,8 @@ def factory(tmp_path: Path):  # type: ignore[no-untyped-def]
 def _customers(old: ListSnapshot, new: ListSnapshot) -> list[Customer]:
     """Names of entries the change removed, modified and left alone, plus added ones and negatives."""
     changes = diff(old, new)
-    unchanged = [p for p in old.parties if p.key in new.by_key() and p.key not in {c.key for c in changes.changed}]
+    in_new, changed = new.by_key(), {party.key for party in changes.changed}
+    unchanged = [p for p in old.parties if p.key in in_new and p.key not in changed]
     picked = [*changes.removed[:5], *[c.old for c in changes.modified if "name" in c.fields][:5],
               *unchanged[:5], *changes.added[:5]]
     names = [party.name for party in picked] + ["Siemens Healthineers AG", "Bosch Rexroth Limited"]
@@ -141,3 +145,45 @@ def test_a_new_matching_engine_rescreens_everyone_once(factory, snapshots) -> No
         upgraded = rescreen_customers(session, "tester", RUNNER)
         assert (upgraded.mode, upgraded.reason) == ("full", "the matching engine changed since the last re-screen")
         assert rescreen_customers(session, "tester", RUNNER).mode == "delta"
+
+
+def _delta_rescreened(path: Path, old: ListSnapshot, new: ListSnapshot,
+                      given: str) -> tuple[dict[tuple[str, str, float, str], int], list[str]]:
+    """A store at ``path`` screened in full on ``old``, then delta re-screened after ``new`` is loaded, with the
+    screener ``given`` ("in force": the server's, over the lists in force; "stale": over some of ``old``): its
+    hits, and the list versions of the screeners the re-screen built itself."""
+    import_table_modules()
+    engine = make_engine(f"sqlite:///{path}")
+    Base.metadata.create_all(engine)
+    factory = session_factory(engine)
+    with transaction(factory) as session:
+        record_version(session, old, "tester", force_reason=HISTORIC)
+        import_customers(session, _customers(old, new), "tester")
+        rescreen_customers(session, "tester", RUNNER)
+    with transaction(factory) as session:
+        record_version(session, new, "tester")
+    stale = screeners_of_lists.Screener(ListSnapshot(old.version, old.parties[:50]))
+    screener = ListsInForce(factory).screener() if given == "in force" else stale
+    built: list[str] = []
+
+    def building(snapshot: ListSnapshot) -> screeners_of_lists.Screener:
+        built.append(snapshot.version.id)
+        return screeners_of_lists.with_native_names(snapshot)
+
+    with mock.patch("exportguard.store.customer_store.with_native_names", building), transaction(factory) as session:
+        assert rescreen_customers(session, "tester", RUNNER, screener=screener).mode == "delta"
+    with factory() as session:
+        hits = {(str(h.customer_id), h.entry_key, h.score, h.status): 1 for h in session.scalars(select(ScreeningHitRecord))}
+    engine.dispose()
+    return hits, built
+
+
+def test_a_delta_rescreen_screens_with_the_servers_screener_over_the_versions_in_force(tmp_path, snapshots) -> None:  # type: ignore[no-untyped-def]
+    """The server's screener over the lists in force, brought up to the version just loaded, is the one its
+    re-screen uses (the new versions indexed once, not twice); one over other versions is not used; either
+    way the hits are those of the re-screen building its own."""
+    old, new = snapshots
+    own, built_own = _delta_rescreened(tmp_path / "own.db", old, new, "stale")
+    reused, built_reused = _delta_rescreened(tmp_path / "reused.db", old, new, "in force")
+    assert any(status == "new" for *_, status in own) and reused == own
+    assert built_reused == [] and len(built_own) == 1 and built_own[0] != old.version.id

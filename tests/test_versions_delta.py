@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from exportguard.batch.delta import delta_screener, rescreen
 from exportguard.batch.runner import Customer, LocalRunner, ScreeningResult
 from exportguard.lists import ofac_sdn
-from exportguard.lists.bundled import bundled_csl
+from exportguard.lists.bundled import bundled_csl, native_names_for
 from exportguard.lists.model import ListSnapshot
 from exportguard.lists.versions import (
     MIN_CHANGED_ENTRIES,
@@ -27,6 +27,7 @@ from exportguard.lists.versions import (
 from exportguard.matching.normalize import normalize
 from exportguard.matching.reach_columns import might_reach_columns
 from exportguard.matching.screener import _word_thresholds
+from exportguard.matching.screener import with_native_names
 
 
 @pytest.fixture(scope="module")
@@ -191,3 +192,24 @@ def test_the_columnar_word_test_is_the_per_customer_one_on_the_real_sdn_change(s
         assert admitted <= columns
         assert len(columns & reached) - len(admitted) <= 0.6 * (len(reached) - len(admitted))
         assert set(changed.may_hit_many(queries, threshold)) == admitted
+
+
+def test_a_delta_rescreen_with_native_names_meets_changed_entries_by_them() -> None:
+    """Screened as the store and the server screen (the gazetteer's native-script names indexed), the changed
+    entries' index holds their native names too: customers written in Chinese script, meeting changed entries
+    only by those names, get the full re-screen's hits."""
+    new = bundled_csl()
+    natives = native_names_for(new)
+    rng = random.Random(5)
+    renamed = set(rng.sample(sorted(key for key in natives if key in new.by_key()), 40))
+    old = ListSnapshot(replace(new.version, content_hash="0" * 64),
+                       tuple(replace(p, name=p.name + " Trading") if p.key in renamed else p for p in new.parties))
+    written = [names[0] for key, names in sorted(natives.items()) if key in renamed]
+    customers = [Customer(f"N{number}", name) for number, name in enumerate([*written, "Siemens AG", "华为"])]
+    screener = with_native_names(new)
+    runner = LocalRunner(processes=1)
+    before = [row for rows in LocalRunner(1, screener=with_native_names(old)).run(old, customers) for row in rows]
+    full = [row for rows in LocalRunner(1, screener=screener).run(new, customers) for row in rows]
+    outcome = rescreen(new, diff(old, new), customers, before, runner, full=screener)
+    assert _pairs(outcome.results) == _pairs(full)
+    assert {(r.customer_id, r.entry_key) for r in full if r.is_hit() and r.entry_key in renamed}

@@ -63,7 +63,7 @@ def create_app(database_url: str | None = None) -> FastAPI:
     for module_name in ROUTERS:
         app.include_router(importlib.import_module(module_name).router)
     if refresh_hours() > 0:
-        app.state.refresh = RefreshSchedule(app.state.sessions, refresh_hours())
+        app.state.refresh = RefreshSchedule(app.state.sessions, refresh_hours(), app.state.lists)
         app.router.add_event_handler("startup", app.state.refresh.start)
         app.router.add_event_handler("shutdown", app.state.refresh.stop)
 

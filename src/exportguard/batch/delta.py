@@ -40,10 +40,10 @@ class RescreenOutcome:
 
 
 def delta_screener(new: ListSnapshot, changes: ListDiff, full: Screener | None = None) -> Screener:
-    """A screener over only the added and modified entries, weighted like the full new version."""
+    """A screener over only the added and modified entries, weighted like the full new version and with its
+    spellings (native-script names included, when it has them)."""
     with collector_paused():
-        full = full or Screener(new)
-        return Screener(ListSnapshot(new.version, changes.changed), statistics_of=full.index)
+        return (full or Screener(new)).over_part(changes.changed)
 
 
 _NONE: frozenset[str] = frozenset()

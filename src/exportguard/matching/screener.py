@@ -10,7 +10,7 @@ from pathlib import Path
 from exportguard.buildcache import build_key, cached_build
 from exportguard.heap import built_frozen
 from exportguard.lists.countries import ISO_ALPHA2
-from exportguard.lists.model import ListSnapshot
+from exportguard.lists.model import ListSnapshot, Party
 from exportguard.matching import features
 from exportguard.matching.alignment import (
     COMPACT_LENGTH_SLACK,
@@ -67,6 +67,8 @@ class Screener:
     ):
         self.snapshot = snapshot
         self.parties = snapshot.parties
+        #: Entry key -> the native-script names indexed with it (kept for a screener over some of the entries).
+        self.native_names: Mapping[str, Sequence[str]] = native_names or {}
         self.index = NameIndex(self.parties, native_names, statistics_of)
         dictionary_words()  # loaded with the index, not by the first query that needs it
         self.list_codes = frozenset(party.list_code for party in self.parties)
@@ -88,6 +90,14 @@ class Screener:
     @property
     def list_version(self) -> str:
         return self.snapshot.version.id
+
+    def over_part(self, parties: Sequence[Party]) -> Screener:
+        """A screener over some of this one's entries (a list change's added and modified ones), with the same
+        spellings (the native-script names this one indexes with them included) and weighted like this one:
+        a name that reaches one of them here reaches it there."""
+        keys = {party.key for party in parties}
+        natives = {key: names for key, names in self.native_names.items() if key in keys}
+        return Screener(ListSnapshot(self.snapshot.version, tuple(parties)), natives, statistics_of=self.index)
 
     def screen(
         self,
@@ -441,15 +451,21 @@ def default_screener() -> Screener:
     return _bundled_screener("default-screener", default_snapshot, default_inputs())
 
 
+def with_native_names(snapshot: ListSnapshot) -> Screener:
+    """The screener over a snapshot with the gazetteer's native-script names of its parties: what the library,
+    the server and a stored re-screen screen with."""
+    from exportguard.lists.bundled import native_names_for
+
+    return Screener(snapshot, native_names_for(snapshot))
+
+
 def _bundled_screener(name: str, snapshot_of: Callable[[], ListSnapshot], inputs: Sequence[Path]) -> Screener:
     """The screener over bundled lists, from the build cache (exportguard.buildcache) when it holds one built
     from these very files by this very code, else built, its vocabulary learnt (so the cache holds it), and
     cached by a background writer (the caller does not wait for the pickling); frozen either way."""
-    from exportguard.lists.bundled import native_names_for
 
     def build() -> Screener:
-        snapshot = snapshot_of()
-        return Screener(snapshot, native_names_for(snapshot)).learn_vocabulary()
+        return with_native_names(snapshot_of()).learn_vocabulary()
 
     key = build_key(inputs, normalizer_fingerprint())
     return built_frozen(lambda: cached_build(name, key, build, in_background=True))

@@ -20,7 +20,7 @@ from exportguard.lists.model import ListSnapshot, Party, layered
 from exportguard.lists.versions import content_hash, diff
 from exportguard.matching.grouping import entity_family, family_label
 from exportguard.matching.normalize import NormalizedName, normalize, normalizer_fingerprint
-from exportguard.matching.screener import Screener, matcher_fingerprint
+from exportguard.matching.screener import Screener, matcher_fingerprint, with_native_names
 from exportguard.store import audit
 from exportguard.store.list_store import party_from_json, snapshot_of
 from exportguard.store.monitoring import (
@@ -191,7 +191,7 @@ class _Chunk:
 
 def rescreen_in_chunks(factory: sessionmaker[Session], actor: str, runner: LocalRunner | None = None,
                        progress: Callable[[int], None] | None = None, full: bool = False,
-                       resume_only: bool = False) -> RescreenSummary:
+                       resume_only: bool = False, screener: Screener | None = None) -> RescreenSummary:
     """Bring every customer's hits up to the lists in force, ``CHUNK_CUSTOMERS`` at a time.
 
     Customers are read a chunk at a time (never all in memory), screened in the runner's workers, and each
@@ -199,10 +199,13 @@ def rescreen_in_chunks(factory: sessionmaker[Session], actor: str, runner: Local
     while screening. A run that was killed is resumed after its checkpoint by the next call when the lists
     in force are the same (``resume_only``: only resume, refuse otherwise); with other lists in force, or
     ``full``, it is abandoned and every customer is screened in full.
+
+    ``screener``: the caller's screener over the lists in force (a server's, :func:`with_native_names` built
+    over them), used when it is over the very versions in force instead of building another.
     """
     runner = runner or LocalRunner()
     with factory() as session:
-        plan = _plan(session, runner, full, resume_only)
+        plan = _plan(session, runner, full, resume_only, screener)
     with write_transaction(factory) as session:
         _claim(session, plan, actor)
     for chunk, results in _screened_chunks(plan, runner, factory, progress):
@@ -213,17 +216,19 @@ def rescreen_in_chunks(factory: sessionmaker[Session], actor: str, runner: Local
 
 
 def rescreen_customers(session: Session, actor: str, runner: LocalRunner | None = None,
-                       progress: Callable[[int], None] | None = None, full: bool = False) -> RescreenSummary:
+                       progress: Callable[[int], None] | None = None, full: bool = False,
+                       screener: Screener | None = None) -> RescreenSummary:
     """As :func:`rescreen_in_chunks`, all inside the caller's transaction (all or nothing)."""
     runner = runner or LocalRunner()
-    plan = _plan(session, runner, full, resume_only=False)
+    plan = _plan(session, runner, full, resume_only=False, screener=screener)
     _claim(session, plan, actor)
     for chunk, results in _screened_chunks(plan, runner, lambda: nullcontext(session), progress):
         _apply_chunk(session, plan, chunk, results)
     return _finish(session, plan, actor)
 
 
-def _plan(session: Session, runner: LocalRunner, full: bool, resume_only: bool) -> _Plan:
+def _plan(session: Session, runner: LocalRunner, full: bool, resume_only: bool,
+          screener: Screener | None = None) -> _Plan:
     versions = in_force(session)
     if not versions:
         raise MonitoringError("no list version loaded: run `exportguard lists update FILE` first")
@@ -244,7 +249,9 @@ def _plan(session: Session, runner: LocalRunner, full: bool, resume_only: bool) 
         reason = reason or "list changes since the last re-screen, and customers added or changed"
     with collector_paused():
         new = combined(session, versions)
-        screen = StoredScreen(FullScreen(Screener(new), runner.threshold))
+        if screener is None or screener.list_version != new.version.id:
+            screener = with_native_names(new)
+        screen = StoredScreen(FullScreen(screener, runner.threshold))
         gone: frozenset[str] = frozenset()
         if mode == "delta":
             changes = diff(combined(session, screened), new)

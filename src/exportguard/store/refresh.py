@@ -22,6 +22,7 @@ from exportguard.store import audit
 from exportguard.store.base import transaction
 from exportguard.store.customer_store import rescreen_customers
 from exportguard.store.list_fetch import cache_dir, fetch_lists
+from exportguard.store.screeners import ListsInForce
 
 SCHEDULE_SETTING = "EXPORTGUARD_REFRESH_HOURS"
 ACTION = "lists.refresh"
@@ -36,15 +37,19 @@ def refresh_hours() -> float:
         return 0.0
 
 
-def refresh_once(sessions: sessionmaker[Session]) -> dict[str, Any]:
-    """Fetch every source, delta re-screen when a list changed, and audit the run; returns its record."""
+def refresh_once(sessions: sessionmaker[Session], lists: ListsInForce | None = None) -> dict[str, Any]:
+    """Fetch every source, delta re-screen when a list changed, and audit the run; returns its record.
+
+    ``lists``: the server's screener over the lists in force, brought up to the versions just loaded and
+    screened with by the re-screen, so the new versions are indexed once for both."""
     started = datetime.now(UTC)
     try:
         outcomes = [outcome.to_dict() for outcome in fetch_lists(sessions, fetchable(), ACTOR, cache_dir())]
         rescreen = None
         if any(outcome["outcome"] == "loaded" for outcome in outcomes):
+            screener = lists.screener(fresh=True) if lists is not None else None
             with transaction(sessions) as session:
-                rescreen = rescreen_customers(session, ACTOR, LocalRunner(processes=1)).counts()
+                rescreen = rescreen_customers(session, ACTOR, LocalRunner(processes=1), screener=screener).counts()
         worst = "ok" if all(o["outcome"] in ("loaded", "unchanged") for o in outcomes) else "attention"
         record = {"started_at": started, "outcome": worst, "sources": outcomes, "rescreen": rescreen}
     except Exception as exc:
@@ -71,8 +76,9 @@ def schedule_status(session: Session) -> dict[str, Any]:
 class RefreshSchedule:
     """A daemon thread running :func:`refresh_once` every ``hours``."""
 
-    def __init__(self, sessions: sessionmaker[Session], hours: float):
+    def __init__(self, sessions: sessionmaker[Session], hours: float, lists: ListsInForce | None = None):
         self._sessions = sessions
+        self._lists = lists
         self._period = timedelta(hours=hours)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="exportguard-refresh", daemon=True)
@@ -86,7 +92,7 @@ class RefreshSchedule:
     def _run(self) -> None:
         while not self._stop.is_set():
             if self._due():
-                refresh_once(self._sessions)
+                refresh_once(self._sessions, self._lists)
             self._stop.wait(min(self._period.total_seconds(), 600))
 
     def _due(self) -> bool:

@@ -18,8 +18,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from exportguard.heap import built_frozen
-from exportguard.lists.bundled import native_names_for
-from exportguard.matching.screener import Screener, default_screener
+from exportguard.matching.screener import Screener, default_screener, with_native_names
 from exportguard.store.base import database_url, make_engine, session_factory
 from exportguard.store.customer_store import combined, in_force
 from exportguard.store.monitoring import ListVersionRecord
@@ -40,9 +39,10 @@ class ListsInForce:
         self._versions: tuple[str, ...] = ()
         self._screener: Screener | None = None
 
-    def screener(self) -> Screener:
-        """The current screener, checking the database for a newer version when the last look is stale."""
-        if self._screener is not None and self._clock() - self._checked_at < self._refresh_seconds:
+    def screener(self, fresh: bool = False) -> Screener:
+        """The current screener, checking the database for a newer version when the last look is stale (or
+        ``fresh``: now, as after loading one)."""
+        if not fresh and self._screener is not None and self._clock() - self._checked_at < self._refresh_seconds:
             return self._screener
         with self._lock:
             with self._sessions() as session:
@@ -71,8 +71,7 @@ def _build(session: Session, records: list[ListVersionRecord]) -> Screener:
         return default_screener()
 
     def build() -> Screener:
-        snapshot = combined(session, records)
-        return Screener(snapshot, native_names_for(snapshot)).learn_vocabulary()
+        return with_native_names(combined(session, records)).learn_vocabulary()
 
     return built_frozen(build)
 
