@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from exportguard.api.app import create_app
 from exportguard.batch.runner import Customer, LocalRunner
 from exportguard.lists import ecfr_entity_list
+from exportguard.matching.screener import with_native_names
 from exportguard.store import base, customer_store
 from exportguard.store.audit import AuditRecord, verify_chain
 from exportguard.store.customer_store import (
@@ -224,7 +225,9 @@ def test_streamed_chunks_decide_as_one_screen_of_every_customer_in_memory(
         in_force = customer_store.combined(session, customer_store.in_force(session))
         assert not any(record.needs_screening for record in stored)
     assert summary.customers == 90
-    in_memory = [result for rows in LocalRunner(processes=1).run(in_force, everyone) for result in rows]
+    # Screened as the store screens: the gazetteer's native-script names indexed.
+    runner = LocalRunner(processes=1, screener=with_native_names(in_force))
+    in_memory = [result for rows in runner.run(in_force, everyone) for result in rows]
     expected = {(r.customer_id, r.entry_key): (r.score, "new" if r.is_hit() else "watch") for r in in_memory}
     assert _decisions(sessions) == expected
     assert sum(status == "new" for _score, status in expected.values()) >= 90 // 5  # every listed name hits
@@ -293,7 +296,8 @@ def test_a_second_rescreen_updates_retires_and_keeps_verdicts_row_for_row(sessio
             CustomerRecord, CustomerRecord.id == ScreeningHitRecord.customer_id)
             .where(ScreeningHitRecord.id == cleared[0])).one()
         assert session.scalar(select(func.min(ScreeningHitRecord.updated_at))) > written_before  # every row written
-    screened = [result for part in LocalRunner(processes=1).run(in_force, everyone) for result in part]
+    runner = LocalRunner(processes=1, screener=with_native_names(in_force))
+    screened = [result for part in runner.run(in_force, everyone) for result in part]
     expected = {(r.customer_id, r.entry_key): (r.score, r.matched_name, r.features, r.list_version,
                                                "watch" if not r.is_hit() else "cleared"
                                                if (r.customer_id, r.entry_key) == tuple(cleared_pair) else "new")
