@@ -26,8 +26,7 @@ from exportguard.lists.versions import (
 )
 from exportguard.matching.normalize import normalize
 from exportguard.matching.reach_columns import might_reach_columns
-from exportguard.matching.screener import _word_thresholds
-from exportguard.matching.screener import with_native_names
+from exportguard.matching.screener import _word_thresholds, with_native_names
 
 
 @pytest.fixture(scope="module")
