@@ -23,6 +23,7 @@ from exportguard.lists import (
     cn_sanctions,
     csl,
     ecfr_entity_list,
+    normal_forms,
     nsfreg_json,
     ofac_consolidated,
     ofac_parsed,
@@ -31,11 +32,13 @@ from exportguard.lists import (
 from exportguard.lists.csvsource import sha256
 from exportguard.lists.model import POLICY_NOT_IN_SOURCE, ListSnapshot, Party, layered
 from exportguard.matching.index import AFFILIATE, ALIAS, PRIMARY, name_variants
-from exportguard.matching.normalize import normalize
+from exportguard.matching.normalize import NormalizedName, normalize
 
 BUNDLED_CSL = "csl_2022-05.csv.gz"
 BUNDLED_COUNTER_LISTS = "cn_sanctions.csv"
 NATIVE_NAMES = "native_names.csv"
+#: Every name of the bundled lists' index, normalised ahead of time (derived: lists/normal_forms.py).
+NORMAL_FORMS = normal_forms.FILE_NAME
 _MATCHABLE_KINDS = (PRIMARY, ALIAS, AFFILIATE)
 _NOT_WORD = re.compile(r"[\W_]+")
 
@@ -88,6 +91,18 @@ def data_path(file_name: str) -> Path:
 def default_inputs() -> tuple[Path, ...]:
     """Every file :func:`default_snapshot` and its native names are read from (what a cached index is keyed by)."""
     return (*(data_path(name) for bundled in BUNDLE for name in bundled.files), data_path(NATIVE_NAMES))
+
+
+def bundled_normal_forms() -> dict[str, NormalizedName]:
+    """The bundled lists' names as normalised ahead of time, for building their index; none when the file was
+    derived by another normaliser (lists/normal_forms.py)."""
+    return normal_forms.read(data_path(NORMAL_FORMS))
+
+
+def default_spellings() -> list[str]:
+    """Every name the index of the bundled lists normalises: what the normal-forms file is derived from."""
+    snapshot = default_snapshot()
+    return normal_forms.spellings(snapshot, native_names_for(snapshot))
 
 
 def reference_inputs() -> tuple[Path, ...]:

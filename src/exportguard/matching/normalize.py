@@ -13,7 +13,8 @@ import hashlib
 import importlib.metadata
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -91,24 +92,48 @@ class NormalizedName:
 
 @lru_cache(maxsize=1)
 def normalizer_fingerprint() -> str:
-    """Changes whenever normalisation could: a hash of its code, its word lists and pypinyin's version.
+    """Changes whenever normalisation could: a hash of its code, its word lists, the English dictionary it reads
+    misspelt legal words by, and the versions of the data it depends on (see :func:`code_fingerprint`).
 
-    A normalised name stored with a customer is reused only under the same fingerprint.
+    A normalised name stored with a customer, or bundled normalised ahead of time, is reused only under the
+    same fingerprint.
     """
-    return code_fingerprint(("normalize.py", "vocabulary.py", "chinese.py"))
+    return code_fingerprint(("normalize.py", "vocabulary.py", "chinese.py", "dictionary.py"))
 
 
 def code_fingerprint(modules: Iterable[str]) -> str:
-    """A hash of these modules of the matching package and of pypinyin's version, which they depend on."""
-    digest = hashlib.sha256(importlib.metadata.version("pypinyin").encode())
+    """A hash of these modules of the matching package and of what they depend on that another installation may
+    have in another version: pypinyin (romanisation), english-words (the dictionary) and the Unicode database
+    (case folding and NFKC of non-ASCII names)."""
+    versions = [importlib.metadata.version(package) for package in ("pypinyin", "english-words")]
+    digest = hashlib.sha256("\0".join([*versions, unicodedata.unidata_version]).encode())
     for module in modules:
         digest.update((Path(__file__).parent / module).read_bytes())
     return digest.hexdigest()[:16]
 
 
+#: Names normalised ahead of time (for the duration of :func:`normalized_ahead`).
+_AHEAD: dict[str, NormalizedName] = {}
+
+
+@contextmanager
+def normalized_ahead(forms: Mapping[str, NormalizedName]) -> Iterator[None]:
+    """While the block runs, :func:`normalize` answers the names in ``forms`` from there instead of normalising
+    them again. ``forms`` must hold what this very normaliser makes of each name (as a file derived under the
+    same :func:`normalizer_fingerprint` does); what the block asks for stays remembered by :func:`normalize`."""
+    _AHEAD.update(forms)
+    try:
+        yield
+    finally:
+        _AHEAD.clear()
+
+
 @lru_cache(maxsize=200_000)
 def normalize(name: str) -> NormalizedName:
     """Normalise a party name for matching (see the module docstring for every step)."""
+    ahead = _AHEAD.get(name)
+    if ahead is not None:
+        return ahead
     if name.isascii() and name.isprintable():
         # Most listed and customer names: nothing to undisguise, compose or romanise, and fold is a table lookup.
         return _normalized(name, fold(name).split(), False, ())

@@ -34,7 +34,13 @@ from exportguard.matching.model import (
     Feature,
     Hit,
 )
-from exportguard.matching.normalize import NormalizedName, code_fingerprint, normalize, normalizer_fingerprint
+from exportguard.matching.normalize import (
+    NormalizedName,
+    code_fingerprint,
+    normalize,
+    normalized_ahead,
+    normalizer_fingerprint,
+)
 from exportguard.matching.reach_columns import might_reach_columns
 
 MAX_NAME_LENGTH = 500
@@ -446,9 +452,9 @@ def default_screener() -> Screener:
     """The screener over the bundled lists, built once per process (or read back from the build cache) with its
     vocabulary learnt, and frozen out of the garbage collector's reach (exportguard.heap), so no query pays for
     a walk over the index nor for a first meeting with a listed word."""
-    from exportguard.lists.bundled import default_inputs, default_snapshot
+    from exportguard.lists.bundled import bundled_normal_forms, default_inputs, default_snapshot
 
-    return _bundled_screener("default-screener", default_snapshot, default_inputs())
+    return _bundled_screener("default-screener", default_snapshot, default_inputs(), bundled_normal_forms)
 
 
 def with_native_names(snapshot: ListSnapshot) -> Screener:
@@ -459,13 +465,16 @@ def with_native_names(snapshot: ListSnapshot) -> Screener:
     return Screener(snapshot, native_names_for(snapshot))
 
 
-def _bundled_screener(name: str, snapshot_of: Callable[[], ListSnapshot], inputs: Sequence[Path]) -> Screener:
+def _bundled_screener(name: str, snapshot_of: Callable[[], ListSnapshot], inputs: Sequence[Path],
+                      normal_forms: Callable[[], Mapping[str, NormalizedName]] = dict) -> Screener:
     """The screener over bundled lists, from the build cache (exportguard.buildcache) when it holds one built
-    from these very files by this very code, else built, its vocabulary learnt (so the cache holds it), and
-    cached by a background writer (the caller does not wait for the pickling); frozen either way."""
+    from these very files by this very code, else built (their names' ``normal_forms``, derived ahead of time,
+    saving their normalisation), its vocabulary learnt (so the cache holds it), and cached by a background
+    writer (the caller does not wait for the pickling); frozen either way."""
 
     def build() -> Screener:
-        return with_native_names(snapshot_of()).learn_vocabulary()
+        with normalized_ahead(normal_forms()):
+            return with_native_names(snapshot_of()).learn_vocabulary()
 
     key = build_key(inputs, normalizer_fingerprint())
     return built_frozen(lambda: cached_build(name, key, build, in_background=True))
