@@ -89,8 +89,9 @@ class Screener:
     def learn_vocabulary(self) -> Screener:
         """Work out now, for every listed word, what the first query to meet it would have to (the listed word
         it stands for and its weight): a long-lived screener's first queries then cost what later ones do."""
-        for word in self.index.listed_words():
-            word_facts(self.index, word)
+        with self.index.learning():
+            for word in self.index.listed_words():
+                word_facts(self.index, word)
         return self
 
     @property
