@@ -93,8 +93,18 @@ def _party(entity: Any, number: int, file: str) -> Party:
         federal_register_notice=notice,
         license_requirement=" ".join(str(entity["notes"] or "").split()),
         start_date=first_notice_date(notice),
-        raw={key: json.dumps(value) for key, value in entity.items()},
+        raw=raw_record(entity),
     )
+
+
+#: ``json.dumps`` with its default options, without its per-call check of them (called for every field of
+#: every entry of the bundled JSON lists).
+_AS_JSON = json.JSONEncoder().encode
+
+
+def raw_record(entity: dict[str, Any]) -> dict[str, str]:
+    """The source record kept with a party: each field as JSON text."""
+    return {key: _AS_JSON(value) for key, value in entity.items()}
 
 
 def first_notice_date(notice: str) -> date | None:

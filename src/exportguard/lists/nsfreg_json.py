@@ -18,7 +18,7 @@ from typing import Any
 
 from exportguard.lists.countries import iso2
 from exportguard.lists.csvsource import decode, read_bytes, sha256
-from exportguard.lists.ecfr_entity_list import entity_name, numbered_duplicates, stable_id
+from exportguard.lists.ecfr_entity_list import entity_name, numbered_duplicates, raw_record, stable_id
 from exportguard.lists.errors import ListFormatError
 from exportguard.lists.model import FRCitation, ListSnapshot, ListVersion, Party
 
@@ -111,7 +111,7 @@ def _party(entity: Any, number: int, file: str, kind: NsfregList) -> Party:
         federal_register_notice=notice,
         start_date=started[0] if started else None,
         remarks=" ".join(str(entity["notes"] or "").split()),
-        raw={key: json.dumps(value) for key, value in entity.items()},
+        raw=raw_record(entity),
     )
 
 
