@@ -20,8 +20,10 @@ previous code predates issue 11's matching changes, so its hits differ; that the
 the code before this change is bench/hits_identity.py's job). Each run also digests everything the built
 screener holds (tests/structure.py: the snapshot, the index, its learnt vocabulary, in order; every run with
 ``PYTHONHASHSEED=0``, as the order of a posting list follows a set's): it must be the same in every run of this
-code, and, with ``--identical-to COMMIT``, the same as that code's cold build (measured once, after the rounds).
-The machine's load (``uptime``) is printed at the start and the end: on a shared machine every figure is noisy.
+code, and, with ``--identical-to COMMIT``, the same as that code's cold build (measured in every round too, with
+the cache off, so this code is also timed against it). Besides the wall clock, each build's CPU time (this
+process's: not a cache writer's, nor other processes') is shown: the machine's load (``uptime``) is printed at
+the start and the end, and on a shared machine the wall clock is noisy, the CPU time less so.
 """
 
 from __future__ import annotations
@@ -52,7 +54,9 @@ RUNS = (
     ("cold_writing", "this code, cold, writing the cache"),
     ("cached", "this code, read back from the cache"),
 )
-FIGURES = ("import_seconds", "build_seconds", "first_query_seconds")
+#: The run of ``--identical-to``'s code (cold, cache off), when given.
+IDENTICAL_TO = ("identical_to", "--identical-to code, cold, cache off")
+FIGURES = ("import_seconds", "build_seconds", "build_cpu_seconds", "first_query_seconds")
 CACHE_DIR_ENV = "EXPORTGUARD_CACHE_DIR"
 CACHE_SWITCH_ENV = "EXPORTGUARD_BUILD_CACHE"
 
@@ -63,13 +67,15 @@ def measure() -> dict[str, Any]:
     from exportguard.matching import screener
 
     imported = time.perf_counter()
+    cpu = time.process_time()
     built = screener.default_screener()
     done = time.perf_counter()
+    build_cpu = time.process_time() - cpu
     built.screen("Huawei Technologies")
     answered = time.perf_counter()
     figures: dict[str, Any] = {
-        "import_seconds": imported - started, "build_seconds": done - imported, "first_query_seconds": answered - done,
-        "names_indexed": len(built.index.variants),
+        "import_seconds": imported - started, "build_seconds": done - imported, "build_cpu_seconds": build_cpu,
+        "first_query_seconds": answered - done, "names_indexed": len(built.index.variants),
     }  # fmt: skip
     figures["index_digest"] = index_digest(built)  # before the corpus fills the query memos
     figures["hits_digest"] = hits_digest(built)
@@ -96,17 +102,17 @@ def hits_digest(built: Any) -> str:
     return digest.hexdigest()[:16]
 
 
-def run(run_name: str, previous: Path, cache: Path) -> dict[str, Any]:
+def run(run_name: str, checkouts: dict[str, Path], cache: Path) -> dict[str, Any]:
+    """One fresh process's figures for a run (``checkouts``: the extracted code of the runs of other commits)."""
     saved = dict(os.environ)
     try:
         os.environ["PYTHONHASHSEED"] = "0"
         os.environ[CACHE_DIR_ENV] = str(cache)
-        if run_name in ("cold", "identical_to"):
+        if run_name in ("cold", IDENTICAL_TO[0]):
             os.environ[CACHE_SWITCH_ENV] = "off"
         if run_name == "cold_writing":
             shutil.rmtree(cache, ignore_errors=True)
-        src = previous if run_name in ("previous", "identical_to") else None
-        return baseline.run_section(src, Path(__file__), ["--measure"])
+        return baseline.run_section(checkouts.get(run_name), Path(__file__), ["--measure"])
     finally:
         os.environ.clear()
         os.environ.update(saved)
@@ -121,7 +127,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--commit", default=baseline.PREVIOUS, help="the previous code to measure in the same run")
     parser.add_argument("--identical-to", metavar="COMMIT",
-                        help="a commit whose cold build must hold the same index as this code's (e.g. main)")
+                        help="a commit whose cold build must hold the same index as this code's, also timed (e.g. main)")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -129,44 +135,42 @@ def main() -> None:
         print(json.dumps(measure()))
         return
     load_before = uptime()
-    previous = baseline.checkout(args.commit)
+    checkouts = {"previous": baseline.checkout(args.commit)}
+    if args.identical_to:
+        checkouts[IDENTICAL_TO[0]] = baseline.checkout(args.identical_to)
     cache = Path(tempfile.mkdtemp(prefix="exportguard-build-cache-")) / "cache"
-    results: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in RUNS}
+    results: dict[str, list[dict[str, Any]]] = {name: [] for name, _ in runs_of(args.identical_to)}
     try:
         for number in range(args.rounds):
-            # Alternate: the previous code first in even rounds, last in odd ones (cached must follow cold_writing).
-            order = ["previous", "cold", "cold_writing", "cached"]
-            if number % 2:
-                order = ["cold", "cold_writing", "cached", "previous"]
-            for name in order:
-                results[name].append(run(name, previous, cache))
+            for name in round_order(number, args.identical_to):
+                results[name].append(run(name, checkouts, cache))
                 print(f"round {number + 1} {name}: {results[name][-1]}", file=sys.stderr)
-        other = identical_to(args.identical_to, cache)
     finally:
-        shutil.rmtree(previous.parent)
+        for checkout in checkouts.values():
+            shutil.rmtree(checkout.parent)
         shutil.rmtree(cache.parent, ignore_errors=True)
     report = summary(results, args.commit, load_before, uptime())
-    if other is not None:
-        report["identical_to"] = {"commit": args.identical_to, "index_digest": other["index_digest"],
-                                  "hits_digest": other["hits_digest"],
-                                  "same_index": {other["index_digest"]} == set(report["index_digests"]["cold"]),
-                                  "same_hits": {other["hits_digest"]} == set(report["hits_digests"]["cold"])}
+    if args.identical_to:
+        other = results[IDENTICAL_TO[0]]
+        report["identical_to"] = {"commit": args.identical_to,
+                                  "same_index": {run["index_digest"] for run in other} == set(report["index_digests"]["cold"]),
+                                  "same_hits": {run["hits_digest"] for run in other} == set(report["hits_digests"]["cold"])}
     print_report(report)
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
 
 
-def identical_to(commit: str | None, cache: Path) -> dict[str, Any] | None:
-    """The figures of one cold build of ``commit`` (extracted, measured, removed), or None without one."""
-    if commit is None:
-        return None
-    checkout = baseline.checkout(commit)
-    try:
-        figures = run("identical_to", checkout, cache)
-    finally:
-        shutil.rmtree(checkout.parent)
-    print(f"{commit} cold: {figures}", file=sys.stderr)
-    return figures
+def runs_of(identical_to: str | None) -> tuple[tuple[str, str], ...]:
+    """The runs measured in each round, with their labels."""
+    return (*RUNS, IDENTICAL_TO) if identical_to else RUNS
+
+
+def round_order(number: int, identical_to: str | None) -> list[str]:
+    """The previous code (and ``--identical-to``'s) first in even rounds, last in odd ones; cached follows
+    cold_writing, whose cache it reads."""
+    others = ["previous", IDENTICAL_TO[0]] if identical_to else ["previous"]
+    this = ["cold", "cold_writing", "cached"]
+    return others + this if number % 2 == 0 else this + others[::-1]
 
 
 def summary(results: dict[str, list[dict[str, Any]]], commit: str, load_before: str, load_after: str) -> dict[str, Any]:
@@ -188,24 +192,33 @@ def summary(results: dict[str, list[dict[str, Any]]], commit: str, load_before: 
 
 def print_report(report: dict[str, Any]) -> None:
     medians = report["medians"]
-    previous = medians["previous"]["build_seconds"]
+    other = report.get("identical_to")
     print(f"index build of the full bundled lists, median of {report['rounds']} rounds, each in a fresh process")
-    print(f"previous code: {report['commit']}; load at start: {report['load_before']}")
-    print(f"  {'':42} {'import':>8} {'build':>8} {'1st query':>10}  previous build / this build")
-    for name, label in RUNS:
+    print(f"previous code: {report['commit']}" + (f"; --identical-to: {other['commit']}" if other else "")
+          + f"; load at start: {report['load_before']}")
+    print(f"  {'':42} {'import':>8} {'build':>8} {'CPU':>7} {'1st query':>10}  previous build / this build "
+          "(wall, CPU)" + (f"; {other['commit']}'s / this" if other else ""))
+    for name, label in runs_of(other and other["commit"]):
         figures = medians[name]
-        ratio = previous / figures["build_seconds"]
+        ratios = f"x{ratio(medians, 'previous', name, 'build_seconds'):.2f}, x{ratio(medians, 'previous', name, 'build_cpu_seconds'):.2f}"
+        if other:
+            ratios += (f"; x{ratio(medians, IDENTICAL_TO[0], name, 'build_seconds'):.2f}, "
+                       f"x{ratio(medians, IDENTICAL_TO[0], name, 'build_cpu_seconds'):.2f}")
         print(f"  {label:42} {figures['import_seconds']:7.2f}s {figures['build_seconds']:7.2f}s "
-              f"{figures['first_query_seconds']:9.3f}s  x{ratio:.2f}")
+              f"{figures['build_cpu_seconds']:6.2f}s {figures['first_query_seconds']:9.3f}s  {ratios}")
     print(f"names indexed: {report['names_indexed']}")
     print(f"hits on the bench corpus identical in every run of this code: {report['hits_identical_across_this_codes_runs']}")
     print(f"index (structural digest) identical in every run of this code: "
           f"{report['index_identical_across_this_codes_runs']}")
-    other = report.get("identical_to")
     if other:
         print(f"cold build of {other['commit']}: same index as this code's: {other['same_index']}, "
               f"same hits: {other['same_hits']}")
     print(f"load at end: {report['load_after']}")
+
+
+def ratio(medians: dict[str, dict[str, float]], baseline_run: str, run_name: str, figure: str) -> float:
+    """The baseline run's median over this run's: how many times faster this run is."""
+    return medians[baseline_run][figure] / medians[run_name][figure]
 
 
 if __name__ == "__main__":
