@@ -29,9 +29,8 @@ def load(path: str | Path, skip_lists: Collection[str] = ()) -> ListSnapshot:
     """
     path = Path(path)
     data = read_bytes(path)
-    rows = dict_rows(decode(data, path.name), path.name, REQUIRED_COLUMNS)
-    if skip_lists:
-        rows = ((line, row) for line, row in rows if list_code_of(row["source"]) not in skip_lists)
+    skip = ("source", lambda source: list_code_of(source) in skip_lists) if skip_lists else None
+    rows = dict_rows(decode(data, path.name), path.name, REQUIRED_COLUMNS, skip)
     parties = _distinct(((line, _party(row, line, path.name)) for line, row in rows), path.name)
     if not parties:
         raise ListFormatError(path.name, "file has a header but no entries")

@@ -6,7 +6,7 @@ import csv
 import gzip
 import hashlib
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from exportguard.lists.errors import ListFormatError
@@ -43,8 +43,14 @@ def decode(data: bytes, file: str, encodings: tuple[str, ...] = ("utf-8-sig",)) 
     raise ListFormatError(file, f"not valid {encodings[0]} text at byte {error.start}", row=line)
 
 
-def dict_rows(text: str, file: str, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    """Rows of a headed CSV as (line number, row) pairs, refusing missing columns and ragged rows."""
+#: A column and what tells, from its value, that a row is passed over.
+Skip = tuple[str, Callable[[str], bool]]
+
+
+def dict_rows(text: str, file: str, required: tuple[str, ...],
+              skip: Skip | None = None) -> Iterator[tuple[int, dict[str, str]]]:
+    """Rows of a headed CSV as (line number, row) pairs, refusing missing columns and ragged rows; ``skip``'s
+    rows (by the value of a required column) are passed over before they are made into a dict."""
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader)
@@ -55,7 +61,7 @@ def dict_rows(text: str, file: str, required: tuple[str, ...]) -> Iterator[tuple
     missing = [column for column in required if column not in header]
     if missing:
         raise ListFormatError(file, f"missing required column(s): {', '.join(missing)}", row=1)
-    yield from _checked_rows(reader, header, file)
+    yield from _checked_rows(reader, header, file, skip)
 
 
 def records(reader: Iterator[list[str]], file: str) -> Iterator[tuple[int, list[str]]]:
@@ -68,11 +74,15 @@ def records(reader: Iterator[list[str]], file: str) -> Iterator[tuple[int, list[
         raise ListFormatError(file, f"broken CSV quoting ({exc})", row=_line(reader)) from exc
 
 
-def _checked_rows(reader: Iterator[list[str]], header: list[str], file: str) -> Iterator[tuple[int, dict[str, str]]]:
+def _checked_rows(reader: Iterator[list[str]], header: list[str], file: str,
+                  skip: Skip | None) -> Iterator[tuple[int, dict[str, str]]]:
     width = len(header)
+    column, skipped = (header.index(skip[0]), skip[1]) if skip else (0, None)
     for line, values in records(reader, file):
         if len(values) != width:
             raise ListFormatError(file, f"expected {width} fields, found {len(values)}", row=line)
+        if skipped is not None and skipped(values[column]):
+            continue
         if values != header:  # a header repeated inside the file is skipped
             yield line, dict(zip(header, values, strict=True))
 
