@@ -73,8 +73,9 @@ def _row(form: NormalizedName) -> Row:
 
 
 def _form(row: Row) -> NormalizedName:
-    name, tokens, legal_forms, raw, *rest = row
-    words = tuple(tokens.split())
-    cross_script, cleaned = rest or (False, ())
-    return NormalizedName(name, words, tuple(legal_forms.split()), cross_script,
-                          tuple(raw.split()) if raw else words, tuple(cleaned))
+    words = tuple(row[1].split())
+    legal_forms = tuple(row[2].split()) if row[2] else ()
+    raw = tuple(row[3].split()) if row[3] else words
+    if len(row) == 4:  # most names: in Latin script, nothing undone
+        return NormalizedName(row[0], words, legal_forms, False, raw)
+    return NormalizedName(row[0], words, legal_forms, row[4], raw, tuple(row[5]))

@@ -18,7 +18,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA, Indel, Levenshtein
 
 from exportguard.matching.dictionary import is_dictionary_word
-from exportguard.matching.index import MIN_FUZZY_LENGTH, NameIndex
+from exportguard.matching.index import MIN_FUZZY_LENGTH, NameIndex, is_distinctive_spelling
 from exportguard.matching.normalize import NormalizedName
 from exportguard.matching.vocabulary import GENERIC_WORDS, PLACE_WORDS
 
@@ -111,9 +111,10 @@ def word_facts(index: NameIndex, token: str) -> WordFacts:
     word the token stands for (itself, or the word it misspells), memoised."""
     facts = index.word_facts.get(token)
     if facts is None:
-        spelt = index.spelling(token)
+        spelt = index.spelling(token)  # once: the build asks this of every listed word
+        weight = index.listed_weight(spelt)
         factor = GENERIC_FACTOR if spelt in GENERIC_WORDS else PLACE_FACTOR if spelt in PLACE_WORDS else 1.0
-        facts = WordFacts(index.weight(token) * factor, index.is_known(token), index.is_distinctive(token))
+        facts = WordFacts(weight * factor, index.is_listed_word(spelt), is_distinctive_spelling(spelt, weight))
         index.word_facts[token] = facts
     return facts
 

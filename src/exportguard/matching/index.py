@@ -42,6 +42,8 @@ TWO_EDIT_LENGTH = 8
 _SIMILAR_MEMO_SIZE = 200_000
 #: Variant ids the memo of what each query word retrieves may hold (about 40 MB) before it is emptied.
 _FOUND_MEMO_IDS = 1_000_000
+#: A word (as the lists spell it) this rare or rarer, and not generic, can make a hit on its own.
+DISTINCTIVE_WEIGHT = 0.3
 #: Weight of a word no list name contains: telling, but often a typo of a common word.
 UNSEEN_WEIGHT = 0.7
 #: A listed word this many times rarer than a word one edit away is read as a misspelling of it
@@ -272,7 +274,11 @@ class NameIndex:
     def weight(self, token: str) -> float:
         """How much a token says about identity, 0..1: the rarity of the listed word it stands for
         (unseen words, and no listed word within one edit, count as fairly rare)."""
-        return self._weights.get(self.spelling(token), UNSEEN_WEIGHT)
+        return self.listed_weight(self.spelling(token))
+
+    def listed_weight(self, spelt: str) -> float:
+        """The rarity of a word as the lists spell it (:meth:`spelling`'s answer); UNSEEN_WEIGHT if they never do."""
+        return self._weights.get(spelt, UNSEEN_WEIGHT)
 
     def listed_words(self) -> Iterable[str]:
         """Every word of the indexed names."""
@@ -288,7 +294,8 @@ class NameIndex:
 
     def is_distinctive(self, token: str) -> bool:
         """A token that can make a hit on its own: not generic, not very common (as the word it stands for)."""
-        return self.spelling(token) not in GENERIC_WORDS and self.weight(token) >= 0.3
+        spelt = self.spelling(token)
+        return is_distinctive_spelling(spelt, self.listed_weight(spelt))
 
     def _is_common(self, token: str) -> bool:
         """In so many names that retrieving by it would fetch a good part of the list."""
@@ -587,6 +594,11 @@ class NameIndex:
         }
         found = process.extract(token, list(nearby), scorer=OSA.distance, score_cutoff=2, limit=None)
         return [word for word, _distance, _position in found]
+
+
+def is_distinctive_spelling(spelt: str, weight: float) -> bool:
+    """Whether a word as the lists spell it, of this weight, can make a hit on its own: not generic, not very common."""
+    return spelt not in GENERIC_WORDS and weight >= DISTINCTIVE_WEIGHT
 
 
 #: A set of variant ids as memos keep it: a dict of ids to None.
