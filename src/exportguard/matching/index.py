@@ -213,7 +213,8 @@ class NameIndex:
         shared = pairs.setdefault
         for variant_id, variant in enumerate(self.variants):
             tokens = variant.normalized.tokens
-            word_pairs.append(tuple([shared(pair, pair) for pair in zip(tokens, variant.normalized.raw_tokens, strict=True)]))
+            written = list(zip(tokens, variant.normalized.raw_tokens, strict=True))
+            word_pairs.append(tuple(map(shared, written, written)))
             distinct = frozenset(tokens)
             sizes.append(len(distinct))
             for token in distinct:
