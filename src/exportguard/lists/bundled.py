@@ -230,12 +230,17 @@ def _name_key(name: str) -> str:
 def native_names_for(snapshot: ListSnapshot) -> dict[str, list[str]]:
     """Chinese-script names from the gazetteer for each party whose English name or alias they were published under."""
     gazetteer = _gazetteer()
+    # A spelling with a word no gazetteer name has cannot be one of them: most spellings, told without a lookup.
+    gazetteer_words = frozenset().union(*gazetteer)
     found: dict[str, list[str]] = defaultdict(list)
     for party in snapshot.parties:
         for spelling, kind in name_variants(party):
             if kind not in _MATCHABLE_KINDS:
                 continue
-            for native in gazetteer.get(_key(spelling), ()):
+            tokens = normalize(spelling).tokens
+            if not gazetteer_words.issuperset(tokens):
+                continue
+            for native in gazetteer.get(frozenset(tokens), ()):
                 if native not in found[party.key]:
                     found[party.key].append(native)
     return dict(found)
