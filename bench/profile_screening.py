@@ -3,9 +3,10 @@
 Run: python bench/profile_screening.py [--passes 2] [--build-profile 15] [--json out.json]
 
 The index is built over the bundled lists (what ``exportguard screen`` loads by default), as
-``default_screener()`` builds it (the garbage collector paused), its build split into loading the lists,
-the native-name gazetteer (which normalises every listed name and alias, remembered for the index) and the
-index itself; then what the build cache (exportguard.buildcache) adds: writing the built screener to a
+``default_screener()`` builds it (the garbage collector paused), its build split into reading back the
+names normalised ahead of time (lists/normal_forms.py), loading the lists, the native-name gazetteer (which
+asks for every listed name and alias's normal form, remembered for the index), the index itself and
+learning its vocabulary; then what the build cache (exportguard.buildcache) adds: writing the built screener to a
 temporary cache directory, and reading it back (in this process; bench/build_speed.py measures a fresh
 one). ``--build-profile N`` prints each build stage's N costliest functions by own time (cProfile, which
 slows everything it watches about twofold: the shares, not the seconds, are what it tells). Then the bench corpus
@@ -42,10 +43,10 @@ from corpus import load_all
 from exportguard.batch.runner import Customer, LocalRunner
 from exportguard.buildcache import CACHE_DIR_ENV, build_key, cached_build
 from exportguard.heap import collector_paused
-from exportguard.lists.bundled import default_inputs, default_snapshot, native_names_for
+from exportguard.lists.bundled import bundled_normal_forms, default_inputs, default_snapshot, native_names_for
 from exportguard.matching import alignment, index, screener
 from exportguard.matching.model import DEFAULT_THRESHOLD
-from exportguard.matching.normalize import normalizer_fingerprint
+from exportguard.matching.normalize import normalized_ahead, normalizer_fingerprint
 from exportguard.matching.screener import Screener
 
 #: (stage, module or class, function name): each stage's entry points, skipped where the code has none.
@@ -110,9 +111,12 @@ def build(profile_top: int = 0) -> tuple[Screener, dict[str, float]]:
 
     saved = os.environ.get(CACHE_DIR_ENV)
     with collector_paused(), tempfile.TemporaryDirectory() as cache:
-        snapshot = stage("load the bundled lists", default_snapshot)
-        natives = stage("native-name gazetteer", lambda: native_names_for(snapshot))
-        built = stage("index build", lambda: Screener(snapshot, natives))
+        forms = stage("normal forms read back", bundled_normal_forms)
+        with normalized_ahead(forms):
+            snapshot = stage("load the bundled lists", default_snapshot)
+            natives = stage("native-name gazetteer", lambda: native_names_for(snapshot))
+            built = stage("index build", lambda: Screener(snapshot, natives))
+        stage("vocabulary learnt", built.learn_vocabulary)
         os.environ[CACHE_DIR_ENV] = cache
         key = build_key(default_inputs(), normalizer_fingerprint())
         stage("build cache: write", lambda: cached_build("profile", key, lambda: built))
