@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import compress, islice, pairwise
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -124,6 +124,16 @@ def _spellings(name: str, kind: str) -> tuple[tuple[str, str], ...]:
 def deletions(token: str) -> set[str]:
     """All strings one character shorter than the token."""
     return {token[:i] + token[i + 1 :] for i in range(len(token))}
+
+
+class Retrieved(NamedTuple):
+    """What a query reaches, and for ranking it the variants each of its words is found in (found one way, then
+    the common words), with the word's weight, and the query's number of different words."""
+
+    reached: set[int]
+    shares: list[tuple[AbstractSet[int], float]]
+    common: list[tuple[AbstractSet[int], float]]
+    size: int
 
 
 class NameIndex:
@@ -310,14 +320,12 @@ class NameIndex:
         ``among``: only the candidates in that set, in the same order. The ranking's cut is looked for only
         when more than ``limit`` variants are reached, and the reached variants are sorted one by one only
         when the cut falls on the weight one of those shares (:meth:`_ranked_among`)."""
-        reached, shares, common = self._retrieved_for(query)
-        size = len(set(query.tokens))
+        retrieved = self._retrieved_for(query)
         if among is None:
-            return self._ranked(reached, shares, common, size, limit)
-        return self._ranked_among(reached, shares, common, size, limit, among)
+            return self._ranked(retrieved, limit)
+        return self._ranked_among(retrieved, limit, among)
 
-    def _retrieved_for(self, query: NormalizedName) -> tuple[
-            set[int], list[tuple[AbstractSet[int], float]], list[tuple[AbstractSet[int], float]]]:
+    def _retrieved_for(self, query: NormalizedName) -> Retrieved:
         """The variants a query reaches, and for ranking them the variants each of its words is found in (one way,
         then the common words), with the word's weight."""
         shares: list[tuple[AbstractSet[int], float]] = []
@@ -335,16 +343,9 @@ class NameIndex:
         reached.update(self._joined_up(query))
         if not any(self.is_distinctive(token) for token in query.tokens):
             reached.update(self._containing_all(query.tokens))
-        return reached, shares, common
+        return Retrieved(reached, shares, common, len(set(query.tokens)))
 
-    def _ranked(
-        self,
-        reached: set[int],
-        shares: list[tuple[AbstractSet[int], float]],
-        common: list[tuple[AbstractSet[int], float]],
-        size: int,
-        limit: int,
-    ) -> list[int]:
+    def _ranked(self, retrieved: Retrieved, limit: int) -> list[int]:
         """The ``limit`` first of the reached variants by the weight of the query words they share (the words
         they share one way, then the common words they contain), then closeness in length, then id.
 
@@ -352,7 +353,8 @@ class NameIndex:
         (in the order each variant's would be) and only the groups that make the cut are sorted variant by
         variant.
         """
-        keyed = _keyed_groups(reached, shares, common)
+        keyed = _keyed_groups(*retrieved[:3])
+        size = retrieved.size
         taken: list[tuple[float, int, int]] = []
         lengths = self._token_set_sizes
         for position, (key, group) in enumerate(keyed):
@@ -371,19 +373,12 @@ class NameIndex:
         taken.sort()
         return [variant_id for *_, variant_id in taken[:limit]]
 
-    def _ranked_among(
-        self,
-        reached: set[int],
-        shares: list[tuple[AbstractSet[int], float]],
-        common: list[tuple[AbstractSet[int], float]],
-        size: int,
-        limit: int,
-        among: AbstractSet[int],
-    ) -> list[int]:
+    def _ranked_among(self, retrieved: Retrieved, limit: int, among: AbstractSet[int]) -> list[int]:
         """What :meth:`_ranked` gives of the variants in ``among``, in its order. Every reached variant makes the
         cut when there are ``limit`` or fewer; otherwise those sharing more weight than the variant where the
         cut falls make it and those sharing less do not, and only a variant of ``among`` sharing that very weight
         (ranked by closeness in length among its equals) needs the whole ranking."""
+        reached, shares, common, size = retrieved
         wanted = reached & among
         if not wanted:
             return []
@@ -392,7 +387,7 @@ class NameIndex:
             cut = _cut_weight(keyed, limit)
             keys = {variant_id: key for key, group in keyed for variant_id in group & wanted}
             if cut in keys.values():
-                return [variant_id for variant_id in self._ranked(reached, shares, common, size, limit)
+                return [variant_id for variant_id in self._ranked(retrieved, limit)
                         if variant_id in among]
         else:
             members = [found for found, _weight in (*shares, *common)]
