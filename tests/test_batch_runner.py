@@ -10,6 +10,7 @@ import pytest
 
 from exportguard.batch.runner import Customer, LocalRunner, ScreeningResult
 from exportguard.lists import ofac_sdn
+from exportguard.lists.bundled import native_names_for
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching.normalize import normalize
 
@@ -62,3 +63,12 @@ def test_a_run_freezes_the_heap_while_it_screens_and_leaves_it_as_it_found_it(
     finally:
         gc.unfreeze()
     assert len(states) > 1 and set(states) == {"frozen"}
+
+
+def test_a_customer_written_in_chinese_script_meets_the_entry_by_its_gazetteer_name(sdn: ListSnapshot) -> None:
+    """The runner indexes the gazetteer's native-script names, as the API and a stored re-screen do, so a
+    customer master written in Chinese script meets the entries those names belong to."""
+    natives = native_names_for(sdn)
+    customers = [Customer(f"N{number}", names[0]) for number, names in enumerate(natives.values())]
+    found = {(customer, key) for customer, key, score in _rows(LocalRunner(processes=1), sdn, customers) if score >= 0.9}
+    assert natives and found >= {(f"N{number}", key) for number, key in enumerate(natives)}

@@ -22,7 +22,7 @@ from exportguard.heap import collector_paused
 from exportguard.lists.model import ListSnapshot
 from exportguard.lists.versions import ListDiff
 from exportguard.matching.normalize import NormalizedName, normalize
-from exportguard.matching.screener import Screener, ScreeningInputError, checked_name
+from exportguard.matching.screener import Screener, ScreeningInputError, checked_name, with_native_names
 
 #: Customers due for screening up to which a delta re-screen screens them in process, without starting a pool.
 IN_PROCESS_UP_TO = 1500
@@ -43,7 +43,7 @@ def delta_screener(new: ListSnapshot, changes: ListDiff, full: Screener | None =
     """A screener over only the added and modified entries, weighted like the full new version and with its
     spellings (native-script names included, when it has them)."""
     with collector_paused():
-        return (full or Screener(new)).over_part(changes.changed)
+        return (full or with_native_names(new)).over_part(changes.changed)
 
 
 _NONE: frozenset[str] = frozenset()
@@ -161,7 +161,7 @@ def rescreen(
     previous, customers = list(previous), list(customers)
     runner = runner or LocalRunner()
     with collector_paused():
-        full = full or Screener(new)
+        full = full or with_native_names(new)
         screen = DeltaScreen(full, delta_screener(new, changes, full), recorded_pairs(previous, changes),
                              runner.threshold)
         due, due_screen = screen.due(customers)

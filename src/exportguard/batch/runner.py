@@ -20,7 +20,7 @@ from exportguard.heap import collector_paused, freeze_long_lived, is_frozen
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching.model import DEFAULT_THRESHOLD, Hit
 from exportguard.matching.normalize import NormalizedName
-from exportguard.matching.screener import Screener, ScreeningInputError
+from exportguard.matching.screener import Screener, ScreeningInputError, with_native_names
 
 #: Hits kept per customer: enough that a long list of near-namesakes is not cut short.
 RESULT_LIMIT = 50
@@ -168,7 +168,7 @@ class LocalRunner:
         screener = self.screener
         if screener is None:
             with collector_paused():
-                screener = Screener(snapshot)
+                screener = with_native_names(snapshot)
         return self.map(FullScreen(screener, self.threshold), customers, progress)
 
     def map(self, screen: PartitionScreen, customers: Iterable[Customer],

@@ -17,7 +17,7 @@ from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 from exportguard.batch.runner import RECORD_FLOOR, Customer, ScreeningResult, screen_partition
 from exportguard.heap import built_frozen
 from exportguard.lists.model import ListSnapshot
-from exportguard.matching.screener import Screener
+from exportguard.matching.screener import Screener, with_native_names
 
 RESULT_SCHEMA = StructType([
     StructField(f.name, DoubleType() if f.name == "score" else StringType(), nullable=False)
@@ -32,7 +32,7 @@ def _screener(snapshot: ListSnapshot) -> Screener:
     collector's reach, as the local runner's workers have it (exportguard.heap)."""
     screener = _screeners.get(snapshot.version.id)
     if screener is None:
-        screener = _screeners[snapshot.version.id] = built_frozen(lambda: Screener(snapshot))
+        screener = _screeners[snapshot.version.id] = built_frozen(lambda: with_native_names(snapshot))
     return screener
 
 
