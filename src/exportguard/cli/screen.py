@@ -20,7 +20,7 @@ from exportguard.lists.errors import ListFormatError
 from exportguard.lists.freshness import Freshness, freshness
 from exportguard.matching.grouping import Screening
 from exportguard.matching.model import DEFAULT_THRESHOLD, REVIEW_FLOOR, STRONG_THRESHOLD, Hit
-from exportguard.matching.screener import Screener, ScreeningInputError
+from exportguard.matching.screener import Screener, ScreeningInputError, with_native_names
 
 console = Console()
 errors = Console(stderr=True)
@@ -68,14 +68,13 @@ def _screener(list_file: Path | None) -> Screener:
 
         return screener_for()
     from exportguard.lists import csl
-    from exportguard.lists.bundled import native_names_for
 
     try:
         snapshot = csl.load(list_file)
     except ListFormatError as exc:
         errors.print(f"[red]Cannot load list file:[/red] {exc}")
         raise typer.Exit(2) from exc
-    return Screener(snapshot, native_names_for(snapshot))
+    return with_native_names(snapshot)
 
 
 @app.command()
