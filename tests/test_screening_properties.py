@@ -11,7 +11,13 @@ from hypothesis import strategies as st
 
 from exportguard.lists.bundled import bundled_csl
 from exportguard.lists.model import ListSnapshot
-from exportguard.matching.alignment import Aligner, word_bound_may_reach, word_reach, word_similarity_bound
+from exportguard.matching.alignment import (
+    Aligner,
+    word_bound_may_reach,
+    word_reach,
+    word_reaches,
+    word_similarity_bound,
+)
 from exportguard.matching.normalize import NormalizedName, fold, normalize
 from exportguard.matching.reach_columns import might_reach_columns, query_words
 from exportguard.matching.screener import Screener, _word_thresholds
@@ -139,6 +145,27 @@ def test_the_columnar_test_admits_what_the_per_query_test_admits_and_no_more(tex
         hits = {at for at, query in enumerate(queries) if screener.may_hit(query.original, threshold, query)}
         assert hits <= many <= {at for at, query in enumerate(queries)
                                 if screener.may_hit(query.original, threshold - AT_THE_EDGE, query)}
+
+
+def _list_and_part() -> tuple[Screener, Screener]:
+    """A list and a part of it indexed like it, as SMALL and PART are, but new: each pair built by this is asked for
+    words' reaches one way only, so the memos a batch fills never serve the per-word computation it is compared with."""
+    whole = Screener(ListSnapshot(bundled_csl().version, bundled_csl().parties[:150]))
+    return whole, Screener(ListSnapshot(bundled_csl().version, bundled_csl().parties[150:300]), statistics_of=whole.index)
+
+
+ONE_BY_ONE, BATCHED = _list_and_part(), _list_and_part()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(QUERIES, min_size=1, max_size=25))
+def test_word_reaches_in_a_batch_are_those_worked_out_word_by_word(texts: list[str]) -> None:
+    """word_reaches gives for every word (list words, misspelt, joined up, random) exactly what word_reach gives, on
+    a list and on a part indexed like it, a word asked twice included."""
+    queries = [normalize(text) for text in texts]
+    pairs = [pair for query in queries for pair in zip(query.tokens, query.raw_tokens, strict=True)]
+    for one_by_one, batched in zip(ONE_BY_ONE, BATCHED, strict=True):
+        assert word_reaches(batched.index, pairs) == [word_reach(one_by_one.index, *pair) for pair in pairs]
 
 
 @settings(max_examples=100, deadline=None)

@@ -24,6 +24,7 @@ from exportguard.lists.versions import (
     diff,
     guard_failures,
 )
+from exportguard.matching.alignment import word_reach, word_reaches
 from exportguard.matching.normalize import normalize
 from exportguard.matching.reach_columns import might_reach_columns
 from exportguard.matching.screener import _word_thresholds, with_native_names
@@ -191,6 +192,25 @@ def test_the_columnar_word_test_is_the_per_customer_one_on_the_real_sdn_change(s
         assert admitted <= columns
         assert len(columns & reached) - len(admitted) <= 0.6 * (len(reached) - len(admitted))
         assert set(changed.may_hit_many(queries, threshold)) == admitted
+
+
+def test_word_reaches_in_a_batch_are_those_worked_out_word_by_word_on_the_real_sdn_change(sdn_pair) -> None:  # type: ignore[no-untyped-def]
+    """The first meetings of a delta re-screen's customer words with the changed entries, worked out in one batch,
+    are exactly those worked out word by word (each on its own new index of the real 2019 -> 2021 SDN change): real
+    SDN and CSL names of both versions, misspelt, split and joined up."""
+    old, new = sdn_pair
+    changes = diff(old, new)
+    full = with_native_names(new)
+    customers = customer_names(old, new, 2000)
+    split = [Customer(c.id, " ".join([*c.name.split()[:1], "Holding", "Co"])) for c in customers[:300]]
+    joined = [Customer(c.id, "".join(c.name.split()[:2])) for c in customers[:300]]
+    queries = [normalize(customer.name) for customer in customers + split + joined]
+    pairs = [pair for query in queries for pair in zip(query.tokens, query.raw_tokens, strict=True)]
+    assert any(token != raw for token, raw in pairs)
+    one_by_one, batched = delta_screener(new, changes, full).index, delta_screener(new, changes, full).index
+    reaches = word_reaches(batched, pairs)
+    assert reaches == [word_reach(one_by_one, *pair) for pair in pairs]
+    assert sum(bool(reach.names) for reach in reaches) > 500
 
 
 def test_a_delta_rescreen_with_native_names_meets_changed_entries_by_them() -> None:

@@ -560,6 +560,17 @@ class NameIndex:
             similar = self._similar[token] = tuple(self._one_edit_neighbours(token))
         return similar
 
+    def learn_far_words(self, tokens: Iterable[str]) -> None:
+        """Remember that these words, more than two edits (optimal string alignment) from every indexed word as the
+        caller has measured in a batch (alignment.word_reaches), have no neighbour here: what
+        :meth:`similar_tokens` would find by searching (one-edit neighbours share a deletion with the word, two-edit
+        ones are two edits away)."""
+        similar = self._similar
+        for token in tokens:
+            if len(similar) >= _SIMILAR_MEMO_SIZE:
+                similar.clear()
+            similar[token] = ()
+
     def _one_edit_neighbours(self, token: str) -> set[str]:
         if token in self._alone:
             return {token}

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from exportguard.matching.alignment import COMPACT_LENGTH_SLACK, WordReach, ratio_reaches, remembered_reach
+from exportguard.matching.alignment import COMPACT_LENGTH_SLACK, WordReach, ratio_reaches, word_reaches
 from exportguard.matching.index import NameIndex
 from exportguard.matching.normalize import NormalizedName
 
@@ -147,8 +147,8 @@ class WordColumns:
 
     @classmethod
     def of(cls, index: NameIndex, pairs: list[tuple[str, str]]) -> WordColumns:
-        """The columns of these words' reaches (each worked out once per index, remembered)."""
-        reaches = [remembered_reach(index, token, raw) for token, raw in pairs]
+        """The columns of these words' reaches (worked out together, once per index, remembered)."""
+        reaches = word_reaches(index, pairs)
         return cls(
             np.array([reach.may_reach for reach in reaches], dtype=np.bool_),
             np.array([reach.distinctive for reach in reaches], dtype=np.bool_),
