@@ -169,6 +169,21 @@ def test_word_reaches_in_a_batch_are_those_worked_out_word_by_word(texts: list[s
 
 
 @settings(max_examples=100, deadline=None)
+@given(st.lists(QUERIES, min_size=1, max_size=12), st.floats(0.0, 1.0), st.randoms(use_true_random=False))
+def test_may_hit_many_answers_each_repetition_of_a_name_as_it_answers_the_name_alone(
+        texts: list[str], threshold: float, rnd: random.Random) -> None:
+    """may_hit_many works out the score bound once per name: every repetition of a name, anywhere among the
+    queries, is admitted exactly when the name asked alone is."""
+    queries = [normalize(text) for text in texts]
+    repeated = [*queries, *queries, *queries]
+    rnd.shuffle(repeated)
+    for screener in (SMALL, PART):
+        alone = {query.original for query in queries if screener.may_hit_many([query], threshold)}
+        assert {repeated[at].original for at in screener.may_hit_many(repeated, threshold)} == alone
+        assert len(screener.may_hit_many(repeated, threshold)) == 3 * sum(query.original in alone for query in queries)
+
+
+@settings(max_examples=100, deadline=None)
 @given(st.lists(st.lists(st.tuples(st.sampled_from("ab"), st.sampled_from("abA")), max_size=4), max_size=12))
 def test_query_words_are_the_pairs_of_token_and_word_as_written(names: list[list[tuple[str, str]]]) -> None:
     """Each word's id stands for its own (token, as written) pair, also where a word as written is normalised to
