@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from compat import native_names_for
 from rapidfuzz import fuzz, process, utils
 
-from exportguard.lists.bundled import BUNDLED_COUNTER_LISTS, bundled_csl, data_path, native_names_for
+from exportguard.lists.bundled import BUNDLED_COUNTER_LISTS, bundled_csl, data_path
 from exportguard.lists.model import ListSnapshot, Party
 from exportguard.matching.normalize import normalize
 

@@ -35,7 +35,9 @@ GOLDEN = ROOT / "tests" / "golden" / "screening_scores.json"
 #: Run in each checkout's interpreter: only the public screening API, so any version of the code can run it.
 _DUMP = """
 import json, sys
-from exportguard.lists.bundled import bundled_csl, native_names_for
+from compat import native_names_for
+
+from exportguard.lists.bundled import bundled_csl
 from exportguard.matching.screener import Screener, default_screener, reference_screener
 sets = json.load(open(sys.argv[1]))
 csl = bundled_csl()

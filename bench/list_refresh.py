@@ -35,12 +35,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from compat import native_names_for
 from rescreen_scale import customers
 from sqlalchemy import select
 
 from exportguard.batch.runner import Customer, LocalRunner
 from exportguard.lists import ofac_consolidated, ofac_sdn
-from exportguard.lists.bundled import bundled_csl, bundled_parts, data_path, default_snapshot, native_names_for
+from exportguard.lists.bundled import bundled_csl, bundled_parts, data_path, default_snapshot
 from exportguard.lists.model import ListSnapshot
 from exportguard.lists.sources import SOURCES
 from exportguard.matching.screener import Screener

@@ -4,7 +4,7 @@ Run: python bench/profile_screening.py [--passes 2] [--build-profile 15] [--json
 
 The index is built over the bundled lists (what ``exportguard screen`` loads by default), as
 ``default_screener()`` builds it (the garbage collector paused), its build split into reading back the
-names normalised ahead of time (lists/normal_forms.py), loading the lists, the native-name gazetteer (which
+names normalised ahead of time (matching/normal_forms.py), loading the lists, the native-name gazetteer (which
 asks for every listed name and alias's normal form, remembered for the index), the index itself and
 learning its vocabulary; then what the build cache (exportguard.buildcache) adds: writing the built screener to a
 temporary cache directory, and reading it back (in this process; bench/build_speed.py measures a fresh
@@ -38,12 +38,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from compat import bundled_normal_forms, native_names_for
 from corpus import load_all
 
 from exportguard.batch.runner import Customer, LocalRunner
 from exportguard.buildcache import CACHE_DIR_ENV, build_key, cached_build
 from exportguard.heap import collector_paused
-from exportguard.lists.bundled import bundled_normal_forms, default_inputs, default_snapshot, native_names_for
+from exportguard.lists.bundled import default_inputs, default_snapshot
 from exportguard.matching import alignment, index, screener
 from exportguard.matching.model import DEFAULT_THRESHOLD
 from exportguard.matching.normalize import normalized_ahead, normalizer_fingerprint

@@ -56,13 +56,14 @@ import psutil
 sys.path.insert(0, str(Path(__file__).parent))
 
 from baseline import PREVIOUS, measure_sections
+from compat import native_names_for
 from corpus import negatives, positives
 
 from exportguard.batch.delta import rescreen
 from exportguard.batch.runner import Customer, LocalRunner, ScreeningResult
 from exportguard.heap import collector_paused
 from exportguard.lists import ofac_sdn
-from exportguard.lists.bundled import bundled_csl, native_names_for
+from exportguard.lists.bundled import bundled_csl
 from exportguard.lists.versions import diff
 from exportguard.matching.normalize import normalize, normalizer_fingerprint
 from exportguard.matching.screener import Screener

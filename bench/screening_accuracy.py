@@ -47,10 +47,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import baseline
+from compat import native_names_for
 from corpus import Case, disguised, load_all, real_companies
 from rapidfuzz import fuzz, process, utils
 
-from exportguard.lists.bundled import native_names_for
 from exportguard.lists.model import ListSnapshot, Party
 from exportguard.matching.model import DEFAULT_THRESHOLD, STRONG_THRESHOLD
 from exportguard.matching.screener import Screener

@@ -55,11 +55,12 @@ FIGURES = (
 def measure(lists: str, queries: list[str], repeat: int, workers: int) -> dict[str, Any]:
     """One code's figures, in this (fresh) process: uses only the screening API every version has."""
     import psutil
+    from compat import native_names_for
 
     import exportguard
     from exportguard.batch.runner import Customer, LocalRunner
     from exportguard.lists import csl
-    from exportguard.lists.bundled import BUNDLED_CSL, data_path, default_snapshot, native_names_for
+    from exportguard.lists.bundled import BUNDLED_CSL, data_path, default_snapshot
     from exportguard.matching.model import DEFAULT_THRESHOLD
     from exportguard.matching.screener import Screener
 

@@ -10,8 +10,8 @@ import pytest
 
 from exportguard.batch.runner import Customer, LocalRunner, ScreeningResult
 from exportguard.lists import ofac_sdn
-from exportguard.lists.bundled import native_names_for
 from exportguard.lists.model import ListSnapshot
+from exportguard.matching.gazetteer import native_names_for
 from exportguard.matching.normalize import normalize
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from exportguard.batch.runner import Customer, LocalRunner
 from exportguard.lists import ofac_sdn
-from exportguard.lists.bundled import native_names_for
+from exportguard.matching.gazetteer import native_names_for
 
 
 @pytest.mark.slow

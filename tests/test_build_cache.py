@@ -20,9 +20,10 @@ from hypothesis import strategies as st
 from exportguard import buildcache
 from exportguard.buildcache import CACHE_DIR_ENV, CACHE_SWITCH_ENV, build_key, cached_build, finish_writing
 from exportguard.lists import csl
-from exportguard.lists.bundled import matching_reference, native_names_for, reference_inputs
+from exportguard.lists.bundled import matching_reference, reference_inputs
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching import screener as screener_module
+from exportguard.matching.gazetteer import native_names_for
 from exportguard.matching.normalize import normalizer_fingerprint
 from exportguard.matching.screener import Screener
 from tests.structure import structural_digest

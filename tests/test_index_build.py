@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from exportguard.lists.bundled import counter_lists_snapshot, native_names_for
+from exportguard.lists.bundled import counter_lists_snapshot
 from exportguard.matching.alignment import word_facts
+from exportguard.matching.gazetteer import native_names_for
 from exportguard.matching.index import MIN_FUZZY_LENGTH
 from exportguard.matching.screener import Screener
 from tests.structure import structural_digest

@@ -1,4 +1,4 @@
-"""The bundled lists' names normalised ahead of time (lists/normal_forms.py): the file is what the normaliser makes
+"""The bundled lists' names normalised ahead of time (matching/normal_forms.py): the file is what the normaliser makes
 of them today, it is read back exactly, ignored under another fingerprint, and an index built from it is the same."""
 
 from __future__ import annotations
@@ -7,14 +7,10 @@ import gzip
 import json
 from pathlib import Path
 
-from exportguard.lists import normal_forms
-from exportguard.lists.bundled import (
-    NORMAL_FORMS,
-    counter_lists_snapshot,
-    data_path,
-    default_spellings,
-    native_names_for,
-)
+from exportguard.lists.bundled import counter_lists_snapshot, data_path
+from exportguard.matching import normal_forms
+from exportguard.matching.gazetteer import native_names_for
+from exportguard.matching.normal_forms import default_spellings
 from exportguard.matching.normalize import normalize, normalized_ahead
 from exportguard.matching.screener import Screener
 from tests.structure import structural_digest
@@ -27,7 +23,7 @@ AWKWARD = ["Huawei Technologies Co., Ltd.", "Acme Intl Trading", "华为技术�
 
 def test_bundled_file_is_a_fresh_derivation() -> None:
     """Fails when the normaliser, a list file or a dependency changed since: run scripts/derive_normal_forms.py."""
-    bundled = json.loads(gzip.decompress(data_path(NORMAL_FORMS).read_bytes()))
+    bundled = json.loads(gzip.decompress(data_path(normal_forms.FILE_NAME).read_bytes()))
     assert bundled == normal_forms.derived(default_spellings())
 
 

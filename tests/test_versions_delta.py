@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from exportguard.batch.delta import delta_screener, rescreen
 from exportguard.batch.runner import Customer, LocalRunner, ScreeningResult
 from exportguard.lists import ofac_sdn
-from exportguard.lists.bundled import bundled_csl, native_names_for
+from exportguard.lists.bundled import bundled_csl
 from exportguard.lists.model import ListSnapshot
 from exportguard.lists.versions import (
     MIN_CHANGED_ENTRIES,
@@ -25,6 +25,7 @@ from exportguard.lists.versions import (
     guard_failures,
 )
 from exportguard.matching.alignment import word_reach, word_reaches
+from exportguard.matching.gazetteer import native_names_for
 from exportguard.matching.normalize import normalize
 from exportguard.matching.reach_columns import might_reach_columns
 from exportguard.matching.screener import _word_thresholds, with_native_names

@@ -9,7 +9,6 @@ Screening List of May 2022 only for the lists with nothing newer (UVL, FSE); Chi
 
 from __future__ import annotations
 
-import csv
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -23,7 +22,6 @@ from exportguard.lists import (
     cn_sanctions,
     csl,
     ecfr_entity_list,
-    normal_forms,
     nsfreg_json,
     ofac_consolidated,
     ofac_parsed,
@@ -31,15 +29,10 @@ from exportguard.lists import (
 )
 from exportguard.lists.csvsource import sha256
 from exportguard.lists.model import POLICY_NOT_IN_SOURCE, ListSnapshot, Party, layered
-from exportguard.matching.index import AFFILIATE, ALIAS, PRIMARY, name_variants
-from exportguard.matching.normalize import NormalizedName, normalize
 
 BUNDLED_CSL = "csl_2022-05.csv.gz"
 BUNDLED_COUNTER_LISTS = "cn_sanctions.csv"
 NATIVE_NAMES = "native_names.csv"
-#: Every name of the bundled lists' index, normalised ahead of time (derived: lists/normal_forms.py).
-NORMAL_FORMS = normal_forms.FILE_NAME
-_MATCHABLE_KINDS = (PRIMARY, ALIAS, AFFILIATE)
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
@@ -91,18 +84,6 @@ def data_path(file_name: str) -> Path:
 def default_inputs() -> tuple[Path, ...]:
     """Every file :func:`default_snapshot` and its native names are read from (what a cached index is keyed by)."""
     return (*(data_path(name) for bundled in BUNDLE for name in bundled.files), data_path(NATIVE_NAMES))
-
-
-def bundled_normal_forms() -> dict[str, NormalizedName]:
-    """The bundled lists' names as normalised ahead of time, for building their index; none when the file was
-    derived by another normaliser (lists/normal_forms.py)."""
-    return normal_forms.read(data_path(NORMAL_FORMS))
-
-
-def default_spellings() -> list[str]:
-    """Every name the index of the bundled lists normalises: what the normal-forms file is derived from."""
-    snapshot = default_snapshot()
-    return normal_forms.spellings(snapshot, native_names_for(snapshot))
 
 
 def reference_inputs() -> tuple[Path, ...]:
@@ -225,37 +206,3 @@ def _with_policy(party: Party, candidates: list[Party]) -> Party:
 
 def _name_key(name: str) -> str:
     return _NOT_WORD.sub(" ", name.casefold()).strip()
-
-
-def native_names_for(snapshot: ListSnapshot) -> dict[str, list[str]]:
-    """Chinese-script names from the gazetteer for each party whose English name or alias they were published under."""
-    gazetteer = _gazetteer()
-    # A spelling with a word no gazetteer name has cannot be one of them: most spellings, told without a lookup.
-    gazetteer_words = frozenset().union(*gazetteer)
-    found: dict[str, list[str]] = defaultdict(list)
-    for party in snapshot.parties:
-        for spelling, kind in name_variants(party):
-            if kind not in _MATCHABLE_KINDS:
-                continue
-            tokens = normalize(spelling).tokens
-            if not gazetteer_words.issuperset(tokens):
-                continue
-            for native in gazetteer.get(frozenset(tokens), ()):
-                if native not in found[party.key]:
-                    found[party.key].append(native)
-    return dict(found)
-
-
-@lru_cache(maxsize=1)
-def _gazetteer() -> dict[frozenset[str], list[str]]:
-    table: dict[frozenset[str], list[str]] = defaultdict(list)
-    with data_path(NATIVE_NAMES).open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            party_like = csl.Party(list_code="", source_id="", name=row["english"])
-            for spelling, _kind in name_variants(party_like):
-                table[_key(spelling)].append(row["native"])
-    return dict(table)
-
-
-def _key(name: str) -> frozenset[str]:
-    return frozenset(normalize(name).tokens)

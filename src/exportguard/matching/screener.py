@@ -465,7 +465,8 @@ def default_screener() -> Screener:
     """The screener over the bundled lists, built once per process (or read back from the build cache) with its
     vocabulary learnt, and frozen out of the garbage collector's reach (exportguard.heap), so no query pays for
     a walk over the index nor for a first meeting with a listed word."""
-    from exportguard.lists.bundled import bundled_normal_forms, default_inputs, default_snapshot
+    from exportguard.lists.bundled import default_inputs, default_snapshot
+    from exportguard.matching.normal_forms import bundled_normal_forms
 
     return _bundled_screener("default-screener", default_snapshot, default_inputs(), bundled_normal_forms)
 
@@ -473,7 +474,7 @@ def default_screener() -> Screener:
 def with_native_names(snapshot: ListSnapshot) -> Screener:
     """The screener over a snapshot with the gazetteer's native-script names of its parties: what the library,
     the server and a stored re-screen screen with."""
-    from exportguard.lists.bundled import native_names_for
+    from exportguard.matching.gazetteer import native_names_for
 
     return Screener(snapshot, native_names_for(snapshot))
 

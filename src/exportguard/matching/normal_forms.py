@@ -19,7 +19,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from exportguard.lists.bundled import data_path, default_snapshot
 from exportguard.lists.model import ListSnapshot
+from exportguard.matching.gazetteer import native_names_for
 from exportguard.matching.index import name_variants
 from exportguard.matching.normalize import NormalizedName, normalize, normalizer_fingerprint
 
@@ -79,3 +81,15 @@ def _form(row: Row) -> NormalizedName:
     if len(row) == 4:  # most names: in Latin script, nothing undone
         return NormalizedName(row[0], words, legal_forms, False, raw)
     return NormalizedName(row[0], words, legal_forms, row[4], raw, tuple(row[5]))
+
+
+def bundled_normal_forms() -> dict[str, NormalizedName]:
+    """The bundled lists' names as normalised ahead of time, for building their index; none when the file was
+    derived by another normaliser."""
+    return read(data_path(FILE_NAME))
+
+
+def default_spellings() -> list[str]:
+    """Every name the index of the bundled lists normalises: what the normal-forms file is derived from."""
+    snapshot = default_snapshot()
+    return spellings(snapshot, native_names_for(snapshot))
