@@ -53,6 +53,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.state.key_cache = KeyCache()
     app.state.throttle = Throttle()
     app.state.audit_writer = AuditWriter(app.state.sessions)
+    # The writer advances the checkpoint after answering: a server that stops leaves it naming the last record.
+    app.router.add_event_handler("shutdown", app.state.audit_writer.drain)
     app.state.lists = ListsInForce(app.state.sessions)
     install_error_handlers(app)
     install_page_errors(app)

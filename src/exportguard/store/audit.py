@@ -78,8 +78,14 @@ def append(session: Session, actor: str, action: str, subject: str, details: dic
     return append_many(session, [(actor, action, subject, details, note)])[-1]
 
 
-def append_many(session: Session, entries: list[tuple[str, str, str, dict[str, Any], str]]) -> list[AuditRecord]:
-    """Add records (actor, action, subject, details, note) in order, chained, inside the caller's transaction."""
+def append_many(session: Session, entries: list[tuple[str, str, str, dict[str, Any], str]],
+                checkpointed: bool = True) -> list[AuditRecord]:
+    """Add records (actor, action, subject, details, note) in order, chained, inside the caller's transaction.
+
+    The newest becomes the checkpoint when the transaction commits, unless ``checkpointed`` is False: then the
+    caller advances it with :func:`advance_checkpoint` once committed (the group-commit writer, which answers
+    its waiters first).
+    """
     _lock_chain(session)
     last = session.scalars(select(AuditRecord).order_by(AuditRecord.id.desc()).limit(1)).first()
     prev_hash, prev_id = (last.hash, last.id) if last else (GENESIS_HASH, 0)
@@ -96,7 +102,8 @@ def append_many(session: Session, entries: list[tuple[str, str, str, dict[str, A
         prev_hash = hash_
     session.add_all(records)
     session.flush()
-    session.info[_HEAD_KEY] = (records[-1].id, records[-1].hash)
+    if checkpointed:
+        session.info[_HEAD_KEY] = (records[-1].id, records[-1].hash)
     return records
 
 
@@ -106,14 +113,19 @@ def _lock_chain(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(727001)"))
 
 
+def advance_checkpoint(session: Session, record_id: int, record_hash: str) -> None:
+    """Make a committed record the checkpoint outside the database (unless it already names a later one)."""
+    database = anchor.database_identity(session.get_bind().engine.url)
+    at = datetime.now(UTC).isoformat(timespec="seconds")
+    anchor.advance_checkpoint(anchor.Checkpoint.signed(anchor.signing_key(), database, record_id, record_hash, at))
+
+
 @event.listens_for(Session, "after_commit")
 def _checkpoint_after_commit(session: Session) -> None:
     """Once the records are durable, the newest becomes the checkpoint outside the database."""
     newest: tuple[int, str] | None = session.info.pop(_HEAD_KEY, None)
     if newest is not None:
-        database = anchor.database_identity(session.get_bind().engine.url)
-        at = datetime.now(UTC).isoformat(timespec="seconds")
-        anchor.advance_checkpoint(anchor.Checkpoint.signed(anchor.signing_key(), database, *newest, at))
+        advance_checkpoint(session, *newest)
 
 
 @event.listens_for(Session, "after_rollback")
