@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from exportguard.api.auth import Analyst, Lists, Writer
-from exportguard.api.errors import ApiError
+from exportguard.api.auth import Analyst, Lists, Writer, audit_writer, lists_in_force
+from exportguard.api.errors import ApiError, SafeJSONResponse
 from exportguard.api.limits import MAX_BATCH, MAX_TEXT, PRINTABLE
-from exportguard.lists.freshness import freshness
+from exportguard.lists.freshness import dated_lists
 from exportguard.matching.model import DEFAULT_THRESHOLD
 from exportguard.matching.screener import Screener, ScreeningInputError
 
@@ -48,20 +48,24 @@ class BatchRequest(ScreenOptions):
     queries: Annotated[list[ScreenQuery], Field(min_length=1, max_length=MAX_BATCH)]
 
 
-@router.post("/screen", summary="Screen one party against the restricted-party lists")
-async def screen(request: ScreenRequest, caller: Analyst, writer: Writer, lists: Lists) -> dict[str, Any]:
+# The answer is built of JSON types only, so it is returned rendered: the framework's own pass over it (a
+# validation against dict[str, Any] and a conversion that changes nothing) cost about 50 us of every request.
+# The writer and the lists come from the application directly: two dependencies fewer to resolve (about 30 us).
+@router.post("/screen", summary="Screen one party against the restricted-party lists", response_model=dict[str, Any])
+async def screen(request: ScreenRequest, caller: Analyst, http: Request) -> SafeJSONResponse:
     """Ranked hits with their explanations; the query and the hits are in the audit log before the answer."""
+    writer, lists = await audit_writer(http), await lists_in_force(http)
     screener = lists.screener()
-    result = _screen_one(screener, request, request, freshness(screener.snapshot).to_dict())  # about a millisecond of CPU: cheaper inline than in a thread
+    result = _screen_one(screener, request, request, dated_lists(screener.snapshot))  # about a millisecond of CPU: cheaper inline than in a thread
     await writer.append_async(caller.name, "screen", f"party:{request.name[:200]}", _audit_summary(result))
-    return result
+    return SafeJSONResponse(result)
 
 
 @router.post("/screen/batch", summary="Screen up to 1000 parties in one request")
 def screen_batch(request: BatchRequest, caller: Analyst, writer: Writer, lists: Lists) -> dict[str, Any]:
     """One result per query, in order; one audit record covers the batch, with every query as asked."""
     screener = lists.screener()
-    dated = freshness(screener.snapshot).to_dict()
+    dated = dated_lists(screener.snapshot)
     results = [_screen_one(screener, query, request, dated) for query in request.queries]
     summary = {"queries": len(results), "list_version": screener.list_version,
                "results": [_audit_summary(result) for result in results]}
