@@ -4,17 +4,18 @@ the new loaders (UN XML, nsfreg JSON, parsed SDN, OFAC non-SDN) on the real file
 from __future__ import annotations
 
 import gzip
-from datetime import date
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from exportguard.cli.monitor import ListFormat
+from exportguard.lists import freshness as freshness_module
 from exportguard.lists import nsfreg_json, ofac_consolidated, un_consolidated
 from exportguard.lists.bundled import bundled_parts, data_path, default_snapshot, parts_in_use
 from exportguard.lists.errors import ListFormatError
-from exportguard.lists.freshness import freshness
+from exportguard.lists.freshness import dated_lists, freshness
 from exportguard.lists.model import POLICY_NOT_IN_SOURCE, layered
 from exportguard.lists.sources import SOURCES
 from exportguard.matching.screener import default_screener
@@ -90,6 +91,26 @@ def test_freshness_warns_on_lists_older_than_the_limit(monkeypatch: pytest.Monke
     assert freshness(default_snapshot(), today=date(2026, 8, 25)).warnings == []
     row = next(r for r in dated.to_dict()["lists"] if r["list"] == "UVL")
     assert (row["as_of"], row["age_days"], row["stale"]) == ("2022-04-21", 1587, True)
+
+
+def test_the_dated_lists_every_answer_carries_are_rebuilt_for_a_new_day_limit_or_snapshot(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    snapshot, other = default_snapshot(), bundled_parts()[0]
+    first = dated_lists(snapshot)
+    assert first == freshness(snapshot).to_dict()
+    assert dated_lists(snapshot) is first  # built once: every screening answer carries it
+    assert dated_lists(other) == freshness(other).to_dict() != first
+    monkeypatch.setenv("EXPORTGUARD_MAX_LIST_AGE_DAYS", "10000")
+    assert dated_lists(snapshot) == freshness(snapshot).to_dict() != first
+    monkeypatch.setattr(freshness_module, "datetime", _Tomorrow)
+    assert dated_lists(snapshot)["checked_on"] == freshness(snapshot).to_dict()["checked_on"] != first["checked_on"]
+
+
+class _Tomorrow(datetime):
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> _Tomorrow:
+        return cls.fromtimestamp(datetime.now(tz).timestamp() + 86_400, tz)
 
 
 def test_cli_screen_dates_its_answer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
