@@ -71,6 +71,31 @@ def test_the_answer_does_not_wait_for_the_checkpoint(
     assert checkpoint is not None and (checkpoint.record_id, newest.subject) == (newest.id, "party:first")
 
 
+def test_a_commit_does_not_wait_for_the_previous_records_checkpoint(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    released, advancing = threading.Event(), threading.Event()
+    advance = audit.advance_checkpoint
+
+    def held_advance(*args: Any) -> None:
+        advancing.set()
+        released.wait(PATIENCE_SECONDS)
+        advance(*args)
+
+    monkeypatch.setattr(audit, "advance_checkpoint", held_advance)
+    writer = AuditWriter(sessions)
+    writer.append("ann", "screen", "party:first", {})
+    held = advancing.wait(PATIENCE_SECONDS)
+    second = _appended_in_thread(writer, "party:second")
+    second.join(PATIENCE_SECONDS)
+    committed_while_held = not second.is_alive()
+    released.set()
+    writer.drain()
+    assert held and committed_while_held
+    newest, checkpoint = _newest_and_checkpoint(sessions)
+    assert checkpoint is not None and (checkpoint.record_id, newest.subject) == (newest.id, "party:second")
+
+
 def _failing_once(advance: Callable[..., None]) -> Callable[..., None]:
     calls = []
 

@@ -118,9 +118,9 @@ def _lock_chain(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(727001)"))
 
 
-def advance_checkpoint(session: Session, record_id: int, record_hash: str) -> None:
-    """Make a committed record the checkpoint outside the database (unless it already names a later one)."""
-    database = anchor.database_identity(session.get_bind().engine.url)
+def advance_checkpoint(database: str, record_id: int, record_hash: str) -> None:
+    """Make a committed record of ``database`` (:func:`anchor.database_identity`) the checkpoint outside it,
+    unless the checkpoint already names a later one."""
     at = datetime.now(UTC).isoformat(timespec="seconds")
     anchor.advance_checkpoint(anchor.Checkpoint.signed(anchor.signing_key(), database, record_id, record_hash, at))
 
@@ -130,7 +130,7 @@ def _checkpoint_after_commit(session: Session) -> None:
     """Once the records are durable, the newest becomes the checkpoint outside the database."""
     newest: tuple[int, str] | None = session.info.pop(_HEAD_KEY, None)
     if newest is not None:
-        advance_checkpoint(session, *newest)
+        advance_checkpoint(anchor.database_identity(session.get_bind().engine.url), *newest)
 
 
 @event.listens_for(Session, "after_rollback")

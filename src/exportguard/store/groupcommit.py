@@ -3,9 +3,10 @@
 Each caller blocks until its record is committed, so nothing is acknowledged before it is
 durable; records arriving together share one transaction and one disk flush. This keeps the
 chain's single-writer order without making every screening wait for its own flush. The checkpoint
-outside the database (:mod:`exportguard.store.anchor`) is advanced after the callers are woken: it is
-written without a flush anyway (one lost is only older), and it cost each answer about a third of a
-millisecond of waiting (bench/results/server_tail.txt).
+outside the database (:mod:`exportguard.store.anchor`) is advanced after the callers are woken, in a thread
+of its own, to the newest record committed by then: it is written without a flush anyway (one lost is only
+older), and it cost each answer about a third of a millisecond of waiting, and the next batch as much when
+the writer wrote it itself (bench/results/server_tail.txt).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from exportguard.store import audit
+from exportguard.store import anchor, audit
 from exportguard.store.writes import write_transaction
 
 MAX_BATCH = 500
@@ -34,16 +35,22 @@ class _Pending:
 
 
 class AuditWriter:
-    """A background writer that appends queued audit records in batches."""
+    """A background writer that appends queued audit records in batches, and a second thread that advances the
+    checkpoint to the newest committed record (so a commit never waits for the previous batch's checkpoint)."""
 
     def __init__(self, factory: sessionmaker[Session]):
         self._factory = factory
+        with factory() as session:  # one writer, one database: its identity is worked out once
+            self._database = anchor.database_identity(session.get_bind().engine.url)
         self._queue: queue.SimpleQueue[_Pending] = queue.SimpleQueue()
-        # Records queued, and records settled (committed or refused, then checkpointed): what drain() waits on.
+        # What drain() waits on: records queued and records settled (committed or refused), the newest committed
+        # record not yet checkpointed, and whether a checkpoint is being written.
         self._progress = threading.Condition()
         self._queued = self._settled = 0
-        self._thread = threading.Thread(target=self._run, name="audit-group-commit", daemon=True)
-        self._thread.start()
+        self._head: tuple[int, str] | None = None
+        self._checkpointing = False
+        for target, name in ((self._run, "audit-group-commit"), (self._advance_checkpoints, "audit-checkpoint")):
+            threading.Thread(target=target, name=name, daemon=True).start()
 
     def append(self, actor: str, action: str, subject: str, details: dict[str, Any]) -> None:
         """Append one record and return once it is committed (raises what the commit raised)."""
@@ -77,7 +84,8 @@ class AuditWriter:
         """Return once every record queued so far is settled and, if stored, checkpointed."""
         with self._progress:
             queued = self._queued
-            self._progress.wait_for(lambda: self._settled >= queued)
+            self._progress.wait_for(lambda: self._settled >= queued and self._head is None
+                                    and not self._checkpointing)
 
     def _enqueue(self, pending: _Pending) -> None:
         with self._progress:
@@ -89,14 +97,16 @@ class AuditWriter:
             batch = [self._queue.get()]
             while len(batch) < MAX_BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
-            self._commit(batch)
+            head = self._commit(batch)
             with self._progress:
                 self._settled += len(batch)
+                self._head = head or self._head
                 self._progress.notify_all()
 
-    def _commit(self, batch: list[_Pending]) -> None:
-        """Commit the batch, wake its waiters, then advance the checkpoint to its newest record."""
+    def _commit(self, batch: list[_Pending]) -> tuple[int, str] | None:
+        """Commit the batch and wake its waiters; the newest record committed (None if the commit failed)."""
         error: BaseException | None = None
+        head = None
         try:
             with write_transaction(self._factory) as session:
                 newest = audit.append_many(session, [(*pending.entry, "") for pending in batch], checkpointed=False)[-1]
@@ -105,15 +115,25 @@ class AuditWriter:
             error = failure
         for pending in batch:
             pending.notify(error)
-        if error is None:
-            self._advance_checkpoint(session, *head)
+        return head
 
-    @staticmethod
-    def _advance_checkpoint(session: Session, record_id: int, record_hash: str) -> None:
-        # The records are stored and acknowledged: a checkpoint that cannot be written now is only older, and
-        # the next batch's catches up; the writer must live on for the requests still to come.
-        try:
-            audit.advance_checkpoint(session, record_id, record_hash)
-        except Exception:
-            log.exception("the audit checkpoint could not be advanced to record %s", record_id)
+    def _advance_checkpoints(self) -> None:
+        while True:
+            record_id, record_hash = self._next_head()
+            try:
+                audit.advance_checkpoint(self._database, record_id, record_hash)
+            except Exception:
+                # The records are stored and acknowledged: a checkpoint not written now is only older, and the
+                # next one catches up; this thread must live on for the records still to come.
+                log.exception("the audit checkpoint could not be advanced to record %s", record_id)
+            with self._progress:
+                self._checkpointing = False
+                self._progress.notify_all()
 
+    def _next_head(self) -> tuple[int, str]:
+        """Wait for a committed record not yet checkpointed and take it: the newest (it covers the older ones)."""
+        with self._progress:
+            while self._head is None:
+                self._progress.wait()
+            head, self._head, self._checkpointing = self._head, None, True
+            return head
