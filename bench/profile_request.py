@@ -41,7 +41,8 @@ from latency import _free_port, analyst_database, figures, queries, timed_posts
 #: The writer's phases: (name, module, function); each is timed where the code has it.
 WRITER_PHASES = (
     ("append (chain, sign, flush)", "exportguard.store.audit", "append_many"),
-    ("checkpoint file", "exportguard.store.anchor", "advance_checkpoint"),
+    ("checkpoint file (in the writer's thread before 17l, in its own after)", "exportguard.store.anchor",
+     "advance_checkpoint"),
 )
 #: Requests before the profiled ones: the health check and the warm-up screening.
 WARM_UP = 2
@@ -81,13 +82,13 @@ def instrument_writer(clock: PhaseClock, writer_profile: cProfile.Profile) -> No
             setattr(module, function_name, clock.wrap(name, getattr(module, function_name)))
     commit = groupcommit.AuditWriter._commit
 
-    def profiled_commit(self: Any, batch: list[Any]) -> None:
+    def profiled_commit(self: Any, batch: list[Any]) -> Any:
         clock.spent["batches"] += 1
         clock.spent["records"] += len(batch)
         writer_profile.enable()
         try:
             with clock.timing("writer total per batch"):
-                commit(self, batch)
+                return commit(self, batch)
         finally:
             writer_profile.disable()
 
@@ -169,7 +170,7 @@ def print_figures(label: str, result: dict[str, Any]) -> None:
     batches = phases.pop("batches", 0) or 1
     print(f"  audit writer: {batches:.0f} batches, {phases.pop('records', 0) / batches:.2f} records each")
     for name, spent in phases.items():
-        print(f"    {name:32} {spent / batches:.3f} ms per batch")
+        print(f"    {name:72} {spent / batches:.3f} ms per batch")
     for title, part in (("event-loop thread's CPU, by own time", "event_loop"),
                         ("event-loop thread's CPU, by cumulative time", "event_loop_cumulative"),
                         ("audit writer's thread, wall time, by own time", "writer")):
