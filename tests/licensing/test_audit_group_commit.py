@@ -63,7 +63,7 @@ def test_the_answer_does_not_wait_for_the_checkpoint(
     appending = _appended_in_thread(writer, "party:first")
     appending.join(PATIENCE_SECONDS)
     answered_while_held = not appending.is_alive()
-    held = advancing.is_set()
+    held = advancing.wait(PATIENCE_SECONDS)
     released.set()
     writer.drain()
     assert held and answered_while_held
@@ -71,29 +71,32 @@ def test_the_answer_does_not_wait_for_the_checkpoint(
     assert checkpoint is not None and (checkpoint.record_id, newest.subject) == (newest.id, "party:first")
 
 
-def test_a_commit_does_not_wait_for_the_previous_records_checkpoint(
+def test_commits_do_not_wait_for_a_checkpoint_and_the_next_one_covers_them_all(
     sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     released, advancing = threading.Event(), threading.Event()
-    advance = audit.advance_checkpoint
+    advance, written = audit.advance_checkpoint, []
 
-    def held_advance(*args: Any) -> None:
+    def held_advance(database: str, record_id: int, record_hash: str) -> None:
         advancing.set()
         released.wait(PATIENCE_SECONDS)
-        advance(*args)
+        written.append(record_id)
+        advance(database, record_id, record_hash)
 
     monkeypatch.setattr(audit, "advance_checkpoint", held_advance)
     writer = AuditWriter(sessions)
     writer.append("ann", "screen", "party:first", {})
     held = advancing.wait(PATIENCE_SECONDS)
-    second = _appended_in_thread(writer, "party:second")
-    second.join(PATIENCE_SECONDS)
-    committed_while_held = not second.is_alive()
+    later = [_appended_in_thread(writer, f"party:later-{n}") for n in range(5)]
+    for appending in later:
+        appending.join(PATIENCE_SECONDS)
+    committed_while_held = not any(appending.is_alive() for appending in later)
     released.set()
     writer.drain()
     assert held and committed_while_held
     newest, checkpoint = _newest_and_checkpoint(sessions)
-    assert checkpoint is not None and (checkpoint.record_id, newest.subject) == (newest.id, "party:second")
+    assert checkpoint is not None and checkpoint.record_id == newest.id
+    assert written == [newest.id - 5, newest.id]  # the first record's, then one for the five after it
 
 
 def _failing_once(advance: Callable[..., None]) -> Callable[..., None]:

@@ -4,9 +4,10 @@ Each caller blocks until its record is committed, so nothing is acknowledged bef
 durable; records arriving together share one transaction and one disk flush. This keeps the
 chain's single-writer order without making every screening wait for its own flush. The checkpoint
 outside the database (:mod:`exportguard.store.anchor`) is advanced after the callers are woken, in a thread
-of its own, to the newest record committed by then: it is written without a flush anyway (one lost is only
-older), and it cost each answer about a third of a millisecond of waiting, and the next batch as much when
-the writer wrote it itself (bench/results/server_tail.txt).
+of its own, to the newest record committed by then, at most once per ``CHECKPOINT_SECONDS``: it is written
+without a flush anyway (one lost is only older, and a power cut loses the file system's last seconds), and
+it cost each answer about a third of a millisecond of waiting, and the next batch as much when the writer
+wrote it itself (bench/results/server_tail.txt). :meth:`AuditWriter.drain` has it written at once.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from exportguard.store import anchor, audit
 from exportguard.store.writes import write_transaction
 
 MAX_BATCH = 500
+#: At most one checkpoint write per this many seconds: it costs the requests answered meanwhile about 0.3 ms
+#: on 2 cores (CPU and the GIL; bench/results/server_tail.txt), and one write covers every batch before it.
+CHECKPOINT_SECONDS = 0.1
 log = logging.getLogger("exportguard.audit")
 
 
@@ -46,7 +50,7 @@ class AuditWriter:
         # What drain() waits on: records queued and records settled (committed or refused), the newest committed
         # record not yet checkpointed, and whether a checkpoint is being written.
         self._progress = threading.Condition()
-        self._queued = self._settled = 0
+        self._queued = self._settled = self._draining = 0
         self._head: tuple[int, str] | None = None
         self._checkpointing = False
         for target, name in ((self._run, "audit-group-commit"), (self._advance_checkpoints, "audit-checkpoint")):
@@ -84,8 +88,11 @@ class AuditWriter:
         """Return once every record queued so far is settled and, if stored, checkpointed."""
         with self._progress:
             queued = self._queued
+            self._draining += 1  # the checkpoint thread writes at once rather than after its pause
+            self._progress.notify_all()
             self._progress.wait_for(lambda: self._settled >= queued and self._head is None
                                     and not self._checkpointing)
+            self._draining -= 1
 
     def _enqueue(self, pending: _Pending) -> None:
         with self._progress:
@@ -129,6 +136,7 @@ class AuditWriter:
             with self._progress:
                 self._checkpointing = False
                 self._progress.notify_all()
+                self._progress.wait_for(lambda: self._draining > 0, timeout=CHECKPOINT_SECONDS)
 
     def _next_head(self) -> tuple[int, str]:
         """Wait for a committed record not yet checkpointed and take it: the newest (it covers the older ones)."""
