@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from exportguard.store import anchor, audit
+from exportguard.store import anchor, audit, groupcommit
 from exportguard.store.audit import AuditRecord, verify_chain
 from exportguard.store.groupcommit import AuditWriter
+from exportguard.store.writes import write_transaction
 
 #: Long enough for any commit on a loaded machine; a writer that never answers fails the test, not hangs it.
 PATIENCE_SECONDS = 10
@@ -122,6 +124,27 @@ def test_a_checkpoint_that_cannot_be_written_neither_fails_the_answer_nor_stops_
     newest, checkpoint = _newest_and_checkpoint(sessions)
     assert newest.subject == "party:second"
     assert checkpoint is not None and checkpoint.record_id == newest.id
+
+
+@contextmanager
+def _failing_commit(factory: sessionmaker[Session]) -> Iterator[Session]:
+    with write_transaction(factory) as session:
+        yield session
+        raise OSError("disk full at commit")
+
+
+def test_a_failed_commit_is_never_checkpointed(sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch) -> None:
+    writer = AuditWriter(sessions)
+    writer.append("ann", "screen", "party:stored", {})
+    monkeypatch.setattr(groupcommit, "write_transaction", _failing_commit)
+    with pytest.raises(OSError, match="disk full"):
+        writer.append("ann", "screen", "party:lost", {})
+    writer.drain()
+    newest, checkpoint = _newest_and_checkpoint(sessions)
+    assert newest.subject == "party:stored"
+    assert checkpoint is not None and checkpoint.record_id == newest.id
+    with sessions() as session:
+        assert verify_chain(session).ok
 
 
 def test_other_transactions_still_checkpoint_at_their_commit(sessions: sessionmaker[Session]) -> None:

@@ -122,7 +122,7 @@ class AuditWriter:
             error = failure
         for pending in batch:
             pending.notify(error)
-        return head
+        return None if error else head  # a head read before a failed commit names no stored record
 
     def _advance_checkpoints(self) -> None:
         while True:
