@@ -21,6 +21,9 @@ from typing import Any
 REPOSITORY = Path(__file__).resolve().parents[1]
 #: The main branch before issue 17 (system side: streaming re-screen, frozen heaps).
 PREVIOUS = "623333b"
+#: Main before issues 17l and 17m: the default of the benchmarks whose harness imports exportguard.heap (added after
+#: 623333b), so that they run the previous code with their defaults (bench/rescreen_scale.py, bench/latency.py).
+RECENT = "7aa91e2"
 
 
 def checkout(commit: str = PREVIOUS) -> Path:

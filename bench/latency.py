@@ -40,15 +40,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from baseline import measure_sections
+from baseline import RECENT, measure_sections
 from corpus import load_all
 
 WINDOW = 100
 TARGET_MS = 3.0
 SECTIONS = ("library", "http")
-#: The default previous code: main before issue 17l. (baseline.PREVIOUS, 623333b, cannot run these sections: the
-#: query corpus's recombined names come from bench/rescreen_scale.py, which imports exportguard.heap, added since.)
-BEFORE = "7aa91e2"
 
 
 def queries(count: int) -> list[str]:
@@ -200,7 +197,7 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=5000)
     parser.add_argument("--brute-queries", type=int, default=1000, help="0: no brute-force scan")
     parser.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated, of " + ", ".join(SECTIONS))
-    parser.add_argument("--baseline", default=BEFORE, help="git commit of the previous code")
+    parser.add_argument("--baseline", default=RECENT, help="git commit of the previous code")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--section", choices=SECTIONS, help=argparse.SUPPRESS)  # one section, in a subprocess
     parser.add_argument("--json", type=Path)

@@ -1,7 +1,7 @@
 """Screening a customer master at scale, and delta re-screening after a real list change.
 
 Run: python bench/rescreen_scale.py [--names 200000] [--store-names 200000] [--delta-names 200000]
-                                    [--processes 0] [--baseline 623333b | --no-baseline] [--json out.json]
+                                    [--processes 0] [--baseline 7aa91e2 | --no-baseline] [--json out.json]
 (the issue's figure: ``--names 1000000 --store-names 1000000``; each size takes minutes per code version).
 
 Every section runs in a fresh interpreter, first against the previous code (``--baseline``, extracted
@@ -55,7 +55,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from baseline import PREVIOUS, measure_sections
+from baseline import RECENT, measure_sections
 from compat import native_names_for
 from corpus import negatives, positives
 
@@ -306,7 +306,7 @@ def main() -> None:
     parser.add_argument("--positive-rate", type=float, default=0.01)
     parser.add_argument("--processes", type=int, default=0, help="0 = all cores")
     parser.add_argument("--sections", default=",".join(SECTIONS), help="comma-separated, of " + ", ".join(SECTIONS))
-    parser.add_argument("--baseline", default=PREVIOUS, help="git commit of the previous code")
+    parser.add_argument("--baseline", default=RECENT, help="git commit of the previous code")
     parser.add_argument("--no-baseline", action="store_true", help="measure this checkout only")
     parser.add_argument("--section", choices=SECTIONS, help=argparse.SUPPRESS)  # one section, in a subprocess
     parser.add_argument("--json", type=Path)
