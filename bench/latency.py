@@ -1,6 +1,6 @@
 """Tail latency of single screening queries in a long-lived process: the library's and the API server's.
 
-Run: python bench/latency.py [--queries 5000] [--brute-queries 1000] [--sections library,http]
+Run: python bench/latency.py [--queries 5000] [--brute-queries 1000] [--sections library,http,http_thin]
                              [--baseline 7aa91e2 | --no-baseline] [--json out.json]
 
 The figure is the issue's: of every 100 consecutive queries, the slowest; then the median (p50) and
@@ -9,8 +9,10 @@ objects lands on some query every so often; a p99 of single queries hides it, th
 
 Measured in one run, each in a fresh interpreter:
 - library: ``exportguard.screen(name)`` on the bundled lists, the index built by a first call;
-- http: ``POST /screen`` to ``exportguard serve`` (SQLite, one worker) from one keep-alive client, every
+- http: ``POST /screen`` to ``exportguard serve`` (SQLite, one worker) from one keep-alive httpx client, every
   request authenticated and audited;
+- http_thin: the same from the standard library's http.client, whose own work per round trip is about a third
+  of a millisecond less than httpx's: what the server and the loopback take, with less of the client in it;
 both for the previous code (``--baseline``, extracted from git into a temporary directory) and for
 this checkout's; and a brute-force rapidfuzz scan (``process.extract``, token_set_ratio, over every
 name and alias of the same lists) on ``--brute-queries`` of the queries (0: none).
@@ -25,6 +27,7 @@ words, large candidate sets; docs/screening.md, "Performance").
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import shutil
@@ -45,7 +48,7 @@ from corpus import load_all
 
 WINDOW = 100
 TARGET_MS = 3.0
-SECTIONS = ("library", "http")
+SECTIONS = ("library", "http", "http_thin")
 
 
 def queries(count: int) -> list[str]:
@@ -128,9 +131,10 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def timed_posts(port: int, key: str, names: list[str]) -> list[float]:
+def timed_posts(port: int, key: str, names: list[str], thin: bool = False) -> list[float]:
     """Once the server on ``port`` answers its health check and a warm-up screening, each name's
-    ``POST /screen`` round trip, in seconds."""
+    ``POST /screen`` round trip, in milliseconds: from httpx, or (``thin``) from the standard library's
+    http.client, which adds about a third of a millisecond less of its own to each round trip."""
     import httpx
 
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"X-API-Key": key}, timeout=60) as client:
@@ -145,7 +149,23 @@ def timed_posts(port: int, key: str, names: list[str]) -> list[float]:
         def post(name: str) -> None:
             client.post("/screen", json={"name": name}).raise_for_status()
 
-        return timed(post, names)
+        return timed(_thin_post(port, key) if thin else post, names)
+
+
+def _thin_post(port: int, key: str) -> Callable[[str], None]:
+    """``POST /screen`` over one keep-alive connection of the standard library's http.client."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"X-API-Key": key, "Content-Type": "application/json"}
+
+    def post(name: str) -> None:
+        connection.request("POST", "/screen", body=json.dumps({"name": name}), headers=headers)
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"POST /screen answered {response.status}")
+
+    post("warm-up")
+    return post
 
 
 def analyst_database(directory: str | Path, user: str) -> tuple[str, str]:
@@ -165,6 +185,15 @@ def analyst_database(directory: str | Path, user: str) -> tuple[str, str]:
 
 
 def http_section(count: int) -> dict[str, Any]:
+    return _served(count, thin=False)
+
+
+def http_thin_section(count: int) -> dict[str, Any]:
+    return _served(count, thin=True)
+
+
+def _served(count: int, thin: bool) -> dict[str, Any]:
+    """The figures of ``count`` requests to a new ``exportguard serve`` (SQLite, one worker, one analyst)."""
     names = queries(count)
     directory = tempfile.mkdtemp(prefix="latency-")
     url, key = analyst_database(directory, "latency-bench")
@@ -172,7 +201,7 @@ def http_section(count: int) -> dict[str, Any]:
     server = subprocess.Popen([sys.executable, "-m", "exportguard", "serve", "--port", str(port), "--database-url",
                                url, "--workers", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        return figures(timed_posts(port, key, names))
+        return figures(timed_posts(port, key, names, thin))
     finally:
         server.terminate()
         server.wait(30)
