@@ -121,8 +121,13 @@ def _lock_chain(session: Session) -> None:
 def advance_checkpoint(database: str, record_id: int, record_hash: str) -> None:
     """Make a committed record of ``database`` (:func:`anchor.database_identity`) the checkpoint outside it,
     unless the checkpoint already names a later one."""
+    anchor.advance_checkpoint(_signed_now(database, record_id, record_hash))
+
+
+def _signed_now(database: str, record_id: int, record_hash: str) -> anchor.Checkpoint:
+    """A record of ``database`` as a checkpoint signed now."""
     at = datetime.now(UTC).isoformat(timespec="seconds")
-    anchor.advance_checkpoint(anchor.Checkpoint.signed(anchor.signing_key(), database, record_id, record_hash, at))
+    return anchor.Checkpoint.signed(anchor.signing_key(), database, record_id, record_hash, at)
 
 
 @event.listens_for(Session, "after_commit")
@@ -218,9 +223,7 @@ def _anchor_problem(mark: anchor.Checkpoint, database: str, hashes: dict[int, st
 
 def head(session: Session) -> anchor.Checkpoint | None:
     """The newest record, signed as a checkpoint: what ``exportguard audit export`` hands out for offsite keeping."""
-    last = session.scalars(select(AuditRecord).order_by(AuditRecord.id.desc()).limit(1)).first()
+    last = session.execute(_NEWEST).first()
     if last is None:
         return None
-    database = anchor.database_identity(session.get_bind().engine.url)
-    return anchor.Checkpoint.signed(anchor.signing_key(), database, last.id, last.hash,
-                                    datetime.now(UTC).isoformat(timespec="seconds"))
+    return _signed_now(anchor.database_identity(session.get_bind().engine.url), last.id, last.hash)

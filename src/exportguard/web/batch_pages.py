@@ -15,7 +15,7 @@ from fastapi import APIRouter, File, Form, HTTPException, Query, Request, Upload
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from exportguard.lists.freshness import freshness
+from exportguard.lists.freshness import dated_lists
 from exportguard.matching.grouping import entity_family, family_label
 from exportguard.store import console_batches
 from exportguard.store.writes import write_transaction
@@ -214,7 +214,7 @@ def undo_disposition(request: Request, job_id: str, csrf: Short, hit: Annotated[
 def _dates_if_still_in_force(request: Request, job: Job) -> dict[str, Any] | None:
     """The as-of dates of the lists the batch was screened on, known while those lists are still in force."""
     screener = request.app.state.lists.screener()
-    return freshness(screener.snapshot).to_dict() if screener.list_version == job.list_version else None
+    return dated_lists(screener.snapshot) if screener.list_version == job.list_version else None
 
 
 def _back(job: Job, back: str) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from starlette.responses import Response
 
 from exportguard.api.limits import MAX_TEXT
-from exportguard.lists.freshness import freshness
+from exportguard.lists.freshness import dated_lists
 from exportguard.matching.model import Hit
 from exportguard.matching.screener import Screener, ScreeningInputError
 from exportguard.store.audit import AuditRecord
@@ -70,7 +70,7 @@ def screen_page(request: Request, name: Name = "", country: Country = "",
                   open_total=len(open_hits), shown_total=len(shown), page=page, pages=pages, query=query,
                   lists=sorted({h.party.list_code for h in open_hits}),
                   decided=[(h, decided[h.party.key]) for h in hits if h.party.key in decided],
-                  list_version=screener.list_version, dated=freshness(screener.snapshot).to_dict(),
+                  list_version=screener.list_version, dated=dated_lists(screener.snapshot),
                   summary=screening.summary, possible=screening.possible[:5], group_labels=labels, **context)
 
 
