@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from exportguard.batch.delta import delta_screener, rescreen
+from exportguard.batch.delta import CustomerFile, delta_screener, rescreen
 from exportguard.batch.runner import Customer, LocalRunner, ScreeningResult
 from exportguard.lists import ofac_sdn
 from exportguard.lists.bundled import bundled_csl
@@ -92,13 +92,19 @@ def _pairs(results: list[ScreeningResult]) -> set[tuple[str, str, float]]:
     return {(result.customer_id, result.entry_key, result.score) for result in results if result.is_hit()}
 
 
-def _delta_equals_full(old: ListSnapshot, new: ListSnapshot, count: int) -> None:
+def _delta_equals_full(old: ListSnapshot, new: ListSnapshot, count: int, processes: int = 1,
+                       as_file: bool = False) -> None:
     customers = customer_names(old, new, count)
+    # The same parties again under other customer numbers: a delta screens each distinct question once.
+    customers += [replace(customer, id=f"{customer.id}-again") for customer in customers[::7]]
     runner = LocalRunner(processes=1)
     before = [row for rows in runner.run(old, customers) for row in rows]
     full = [row for rows in runner.run(new, customers) for row in rows]
-    outcome = rescreen(new, diff(old, new), customers, before, runner)
+    given = CustomerFile(tuple(customers)) if as_file else customers
+    outcome = rescreen(new, diff(old, new), given, before, LocalRunner(processes=processes))
     assert _pairs(outcome.results) == _pairs(full)
+    assert [row.customer_id for row in outcome.results] == sorted(
+        (row.customer_id for row in outcome.results), key=[customer.id for customer in customers].index)
     assert {r.list_version for r in outcome.results} == {new.version.id}
     retired = {(r.customer_id, r.entry_key) for r in outcome.retired}
     assert retired == {(r.customer_id, r.entry_key) for r in before} - {(r.customer_id, r.entry_key) for r in full}
@@ -106,8 +112,11 @@ def _delta_equals_full(old: ListSnapshot, new: ListSnapshot, count: int) -> None
     assert outcome.new and outcome.retired
 
 
-def test_delta_rescreen_equals_full_rescreen_small(sdn_pair) -> None:  # type: ignore[no-untyped-def]
-    _delta_equals_full(*sdn_pair, count=400)
+@pytest.mark.parametrize(("processes", "as_file"), [(1, False), (2, True)])
+def test_delta_rescreen_equals_full_rescreen_small(sdn_pair, processes: int, as_file: bool) -> None:  # type: ignore[no-untyped-def]
+    """In process, and with the customers who had results screened by a worker while the parent selects the rest
+    (a customer file kept across list changes, its words worked out once)."""
+    _delta_equals_full(*sdn_pair, count=400, processes=processes, as_file=as_file)
 
 
 @pytest.mark.slow

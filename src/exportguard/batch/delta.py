@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from itertools import compress, count
+from dataclasses import dataclass
+from functools import cached_property
+from itertools import chain
 from operator import attrgetter
 from typing import cast
 
@@ -22,6 +23,7 @@ from exportguard.heap import collector_paused
 from exportguard.lists.model import ListSnapshot
 from exportguard.lists.versions import ListDiff
 from exportguard.matching.normalize import NormalizedName, normalize
+from exportguard.matching.reach_columns import QueryWords, query_words
 from exportguard.matching.screener import Screener, ScreeningInputError, checked_name, with_native_names
 
 #: Customers due for screening up to which a delta re-screen screens them in process, without starting a pool. Two
@@ -71,14 +73,14 @@ class DeltaScreen:
         due, screen = self.due(customers)
         return screen(due)
 
-    def due(self, customers: Sequence[Customer]) -> tuple[list[Customer], DueScreen]:
+    def due(self, customers: Sequence[Customer] | CustomerFile) -> tuple[list[Customer], DueScreen]:
         """The customers to screen again, in order, and the screen for them: those with results before, and those
         that may score on a changed entry (``Screener.may_hit_many``: the word-by-word test for all of them at
         once, then the score bound for the few it admits)."""
-        positions, queries = _screenable(customers)
-        reaching = [positions[at] for at in self.changed.may_hit_many(queries, self.threshold)]
-        recorded = compress(count(), map(self.recorded.__contains__, map(attrgetter("id"), customers)))
-        due = sorted({*reaching, *recorded})
+        file = customers if isinstance(customers, CustomerFile) else CustomerFile(tuple(customers))
+        customers, words = file.customers, file.words
+        reaching = [words.positions[at] for at in self.changed.may_hit_many(words.queries, self.threshold, words.words)]
+        due = sorted({*reaching, *file.positions_of(self.recorded)})
         return [customers[at] for at in due], DueScreen(self, frozenset(customers[at].id for at in reaching))
 
 
@@ -92,17 +94,67 @@ class DueScreen:
     reaching: frozenset[str]
 
     def __call__(self, customers: list[Customer]) -> list[ScreeningResult]:
-        delta, results = self.delta, list[ScreeningResult]()
+        results = list[ScreeningResult]()
+        # Customer files repeat parties (a company under several customer numbers, ship-to and bill-to records):
+        # a screen is a function of what it is asked, so each distinct question is screened once.
+        answered: dict[tuple[object, ...], list[ScreeningResult] | None] = {}
         for customer in customers:
-            try:
-                entries = delta.recorded.get(customer.id, _NONE)
-                if customer.id in self.reaching:
-                    entries |= {hit.party.key for hit in screen_customer(delta.changed, customer, delta.threshold)}
-                hits = screen_customer(delta.full, customer, delta.threshold, entries) if entries else []
-            except ScreeningInputError:
-                continue
-            results.extend(ScreeningResult.of(customer, hit) for hit in hits)
+            entries, reaching = self.delta.recorded.get(customer.id, _NONE), customer.id in self.reaching
+            question = (customer.name, customer.normalized, customer.country, customer.address, entries, reaching)
+            if question not in answered:
+                answered[question] = self._screened(customer, entries, reaching)
+            rows = answered[question]
+            if rows:
+                results += [row if row.customer_id == customer.id else ScreeningResult(customer.id, *row.row()[1:])
+                            for row in rows]
         return results
+
+    def _screened(self, customer: Customer, entries: frozenset[str], reaching: bool) -> list[ScreeningResult] | None:
+        """The customer's results on the changed entries it scores on (when ``reaching``) and on ``entries``; None
+        when its name or country cannot be screened."""
+        delta = self.delta
+        try:
+            if reaching:
+                entries |= {hit.party.key for hit in screen_customer(delta.changed, customer, delta.threshold)}
+            hits = screen_customer(delta.full, customer, delta.threshold, entries) if entries else []
+        except ScreeningInputError:
+            return None
+        return [ScreeningResult.of(customer, hit) for hit in hits]
+
+
+@dataclass(frozen=True, eq=False)
+class CustomerFile:
+    """A customer master held across list changes (a monitoring service's, in memory): the customers, and what a
+    delta re-screen's selection reads of every one of them, worked out on first use and kept for the next change
+    (the files never change: a changed master is another file)."""
+
+    customers: tuple[Customer, ...]
+
+    @cached_property
+    def words(self) -> ScreenableWords:
+        """The customers whose names can be screened, and their names' words as columns."""
+        positions, queries = _screenable(self.customers)
+        return ScreenableWords(positions, queries, query_words(queries))
+
+    def positions_of(self, ids: Iterable[str]) -> list[int]:
+        """The positions of the customers with these ids, in order."""
+        return sorted(chain.from_iterable(self._positions.get(key, ()) for key in ids))
+
+    @cached_property
+    def _positions(self) -> dict[str, list[int]]:
+        positions: defaultdict[str, list[int]] = defaultdict(list)
+        for at, key in enumerate(map(attrgetter("id"), self.customers)):
+            positions[key].append(at)
+        return positions
+
+
+@dataclass(frozen=True)
+class ScreenableWords:
+    """The positions of a file's customers whose names can be screened, those names, and their words as ids."""
+
+    positions: list[int]
+    queries: list[NormalizedName]
+    words: QueryWords
 
 
 def _screenable(customers: Sequence[Customer]) -> tuple[list[int], list[NormalizedName]]:
@@ -133,6 +185,19 @@ class ChangedOrFresh:
         return self.full(fresh) + self.delta([customer for customer in customers if customer.id not in self.fresh])
 
 
+def _screened_reaching(runner: LocalRunner, due_screen: DueScreen, due: list[Customer],
+                       progress: Callable[[int], None] | None) -> list[ScreeningResult]:
+    """The results of the due customers that may score on a changed entry, in process unless they are many."""
+    reaching = [customer for customer in due if customer.id in due_screen.reaching]
+    # A pool is worth its start only for many customers: a list change usually leaves few due.
+    if len(reaching) > IN_PROCESS_UP_TO:
+        return [row for rows in runner.map(due_screen, reaching, progress) for row in rows]
+    results = due_screen(reaching)
+    if progress:
+        progress(len(reaching))
+    return results
+
+
 def recorded_pairs(previous: Iterable[ScreeningResult], changes: ListDiff) -> dict[str, frozenset[str]]:
     """Customer id -> keys of unchanged entries it had a result on: what a delta screen looks at again."""
     gone = {party.key for party in (*changes.changed, *changes.removed)}
@@ -146,7 +211,7 @@ def recorded_pairs(previous: Iterable[ScreeningResult], changes: ListDiff) -> di
 def rescreen(
     new: ListSnapshot,
     changes: ListDiff,
-    customers: Iterable[Customer],
+    customers: Iterable[Customer] | CustomerFile,
     previous: Iterable[ScreeningResult],
     runner: LocalRunner | None = None,
     progress: Callable[[int], None] | None = None,
@@ -159,24 +224,36 @@ def rescreen(
     whole version, finds every such pair a full screen would), or when it had results before, whose
     scores the new version's word weights can move across the threshold. An unchanged entry that scored
     below the floor for a customer is taken to stay below the threshold: that is what the margin between
-    the two is for. ``full`` is a screener over ``new`` already built, if the caller has one.
+    the two is for. ``full`` is a screener over ``new`` already built, if the caller has one; ``customers`` as a
+    :class:`CustomerFile` kept across list changes saves reading every customer's words again (about 0.2 s for
+    200,000 customers).
     """
-    previous, customers = list(previous), list(customers)
+    previous = list(previous)
+    file = customers if isinstance(customers, CustomerFile) else CustomerFile(tuple(customers))
     runner = runner or LocalRunner()
     with collector_paused():
         full = full or with_native_names(new)
         screen = DeltaScreen(full, delta_screener(new, changes, full), recorded_pairs(previous, changes),
                              runner.threshold)
-        due, due_screen = screen.due(customers)
-    if progress:
-        progress(len(customers) - len(due))
-    # A pool is worth its start only for many customers: a list change usually leaves few due.
-    screening = runner if len(due) > IN_PROCESS_UP_TO else replace(runner, processes=1)
-    results = [row for rows in screening.map(due_screen, due, progress) for row in rows]
-    before = {(result.customer_id, result.entry_key) for result in previous}
-    after = {(result.customer_id, result.entry_key) for result in results}
-    return RescreenOutcome(
-        results,
-        new=[result for result in results if (result.customer_id, result.entry_key) not in before],
-        retired=[result for result in previous if (result.customer_id, result.entry_key) not in after],
-    )
+        # Customers with results before are due whatever the selection finds: a worker screens them meanwhile.
+        # By name, so that one party under several customer numbers falls in one chunk, screened once.
+        recorded = sorted((file.customers[at] for at in file.positions_of(screen.recorded)), key=attrgetter("name"))
+        with runner.screening_aside(DueScreen(screen, _NONE), recorded) as recorded_results:
+            due, due_screen = screen.due(file)
+            if progress:
+                progress(len(file.customers) - len(due))
+            results = _screened_reaching(runner, due_screen, due, progress)
+            # One that may also score on a changed entry was screened again above, on those entries too.
+            results += [row for row in recorded_results() if row.customer_id not in due_screen.reaching]
+        if progress:
+            progress(len(recorded) - len(due_screen.reaching & screen.recorded.keys()))
+        order = {customer.id: at for at, customer in enumerate(due)}
+        results.sort(key=lambda row: order[row.customer_id])
+        # Still with the collector paused: after the many objects this run made, it would walk the caller's heap.
+        before = {(result.customer_id, result.entry_key) for result in previous}
+        after = {(result.customer_id, result.entry_key) for result in results}
+        return RescreenOutcome(
+            results,
+            new=[result for result in results if (result.customer_id, result.entry_key) not in before],
+            retired=[result for result in previous if (result.customer_id, result.entry_key) not in after],
+        )

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import multiprocessing.pool
 import os
 from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from multiprocessing.pool import AsyncResult
+from operator import itemgetter
 from typing import Any, Protocol
 
 from exportguard.heap import collector_paused, freeze_long_lived, is_frozen
@@ -128,11 +131,13 @@ ResultRow = tuple[str, str, float, str, str, str]
 
 _worker_screen: Callable[[Any], list[ScreeningResult]] | None = None
 _worker_customers: Sequence[Customer] = ()
+_worker_chunks: SharedChunks | None = None
 
 
-def _init_worker(screen: Callable[[Any], list[ScreeningResult]], customers: Sequence[Customer] = ()) -> None:
-    global _worker_screen, _worker_customers
-    _worker_screen, _worker_customers = screen, customers
+def _init_worker(screen: Callable[[Any], list[ScreeningResult]], customers: Sequence[Customer] = (),
+                 chunks: SharedChunks | None = None) -> None:
+    global _worker_screen, _worker_customers, _worker_chunks
+    _worker_screen, _worker_customers, _worker_chunks = screen, customers, chunks
 
 
 def _screen_part(part: Sequence[Any] | range) -> tuple[int, list[ScreeningResult]]:
@@ -146,6 +151,42 @@ def _screen_in_worker(part: Sequence[Any] | range) -> tuple[int, list[ResultRow]
     """As :func:`_screen_part`, sending back plain rows: customers without a result cost nothing on the way back."""
     count, results = _screen_part(part)
     return count, [result.row() for result in results]
+
+
+#: Customers per chunk of a screening aside: small enough that the caller, once done with its own work, takes
+#: up a fair share of what the workers have not begun; large enough that claiming one costs nothing.
+ASIDE_CHUNK = 50
+
+
+class SharedChunks:
+    """Consecutive chunks of a customer list, each claimed by whichever process asks first (the counter lives in
+    shared memory: forked workers inherit it)."""
+
+    def __init__(self, customers: int, size: int = ASIDE_CHUNK) -> None:
+        self.customers, self.size = customers, size
+        self._next = multiprocessing.get_context("fork").Value("q", 0)
+
+    def claim(self) -> range | None:
+        """The next chunk no process has claimed yet, if any."""
+        with self._next.get_lock():
+            start = self._next.value * self.size
+            self._next.value += 1
+        return range(start, min(start + self.size, self.customers)) if start < self.customers else None
+
+    def screen(self, screen: Callable[[Any], list[ScreeningResult]],
+               customers: Sequence[Customer]) -> list[tuple[int, list[ScreeningResult]]]:
+        """Screen chunks as long as there are unclaimed ones: each chunk's first position and its results."""
+        done = []
+        while (chunk := self.claim()) is not None:
+            done.append((chunk.start, screen(customers[chunk.start : chunk.stop])))
+        return done
+
+
+def _screen_claimed() -> list[tuple[int, list[ResultRow]]]:
+    """In a worker: the inherited customers' chunks it claims, screened, as plain rows."""
+    assert _worker_screen is not None and _worker_chunks is not None
+    return [(start, [result.row() for result in results])
+            for start, results in _worker_chunks.screen(_worker_screen, _worker_customers)]
 
 
 #: Partitions handed to the pool ahead of the one whose results are awaited, per worker process: enough
@@ -196,30 +237,69 @@ class LocalRunner:
         """``screen`` over each of ``parts`` (items the screen understands, or ranges of ``inherited``), in
         order, with each part's size. Parts are drawn from ``parts`` only as workers free up, on the calling
         thread: a caller streaming them from a database reads, and writes results, between partitions."""
-        processes = self.processes or os.cpu_count() or 1
-        # Frozen objects are skipped by the garbage collector, which would otherwise walk the whole index over
-        # and over while the screens allocate (in process), or, in forked workers, walk and so copy every page
-        # of the parent's heap; fork shares the built screener with the workers copy-on-write.
-        frozen_before = is_frozen()
-        gc.freeze()
-        try:
-            if processes == 1:
-                _init_worker(screen, inherited)
+        processes = self.cores()
+        with _pool(screen, inherited, processes if processes > 1 else 0) as pool:
+            if pool is None:
                 yield from map(_screen_part, parts)
                 return
-            context = multiprocessing.get_context("fork")
-            with context.Pool(processes, initializer=_init_worker, initargs=(screen, inherited)) as pool:
-                pending: deque[AsyncResult[tuple[int, list[ResultRow]]]] = deque()
-                for part in parts:
-                    pending.append(pool.apply_async(_screen_in_worker, (part,)))
-                    if len(pending) > PARTITIONS_AHEAD * processes:
-                        yield _results(pending.popleft().get())
-                while pending:
+            pending: deque[AsyncResult[tuple[int, list[ResultRow]]]] = deque()
+            for part in parts:
+                pending.append(pool.apply_async(_screen_in_worker, (part,)))
+                if len(pending) > PARTITIONS_AHEAD * processes:
                     yield _results(pending.popleft().get())
-        finally:
-            # A long-lived index frozen before (the library's, a server's) stays frozen; what this run
-            # froze besides is given back to the collector.
-            freeze_long_lived() if frozen_before else gc.unfreeze()
+            while pending:
+                yield _results(pending.popleft().get())
+
+    def cores(self) -> int:
+        """How many processes screen: ``processes``, or every core."""
+        return self.processes or os.cpu_count() or 1
+
+    @contextmanager
+    def screening_aside(self, screen: PartitionScreen,
+                        customers: list[Customer]) -> Iterator[Callable[[], list[ScreeningResult]]]:
+        """Screens ``customers`` in worker processes, one core left to the caller, while the caller goes on; the
+        function given back screens, in the caller's process, the chunks no worker has begun, then gathers every
+        result (in order). With one process there is no one to hand the work to: it screens them all."""
+        helpers = self.cores() - 1
+        if helpers < 1 or not customers:
+            yield lambda: screen(customers)
+            return
+        chunks = SharedChunks(len(customers))
+        with _pool(screen, customers, helpers, chunks) as pool:
+            assert pool is not None
+            pending = [pool.apply_async(_screen_claimed) for _ in range(helpers)]
+
+            def gathered() -> list[ScreeningResult]:
+                done = chunks.screen(screen, customers)
+                done += [(start, [ScreeningResult(*row) for row in rows])
+                         for worker in pending for start, rows in worker.get()]
+                return [result for _start, results in sorted(done, key=itemgetter(0)) for result in results]
+
+            yield gathered
+
+
+@contextmanager
+def _pool(screen: Callable[[Any], list[ScreeningResult]], inherited: Sequence[Customer], workers: int,
+          chunks: SharedChunks | None = None) -> Iterator[multiprocessing.pool.Pool | None]:
+    """``workers`` processes running ``screen``, forked from this one (none: None, and this process set up to
+    screen in process)."""
+    # Frozen objects are skipped by the garbage collector, which would otherwise walk the whole index over
+    # and over while the screens allocate (in process), or, in forked workers, walk and so copy every page
+    # of the parent's heap; fork shares the built screener with the workers copy-on-write.
+    frozen_before = is_frozen()
+    gc.freeze()
+    try:
+        if not workers:
+            _init_worker(screen, inherited)
+            yield None
+            return
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers, initializer=_init_worker, initargs=(screen, inherited, chunks)) as pool:
+            yield pool
+    finally:
+        # A long-lived index frozen before (the library's, a server's) stays frozen; what this run
+        # froze besides is given back to the collector.
+        freeze_long_lived() if frozen_before else gc.unfreeze()
 
 
 def _results(done: tuple[int, list[ResultRow]]) -> tuple[int, list[ScreeningResult]]:

@@ -188,10 +188,11 @@ def _join_codes(pairs: list[tuple[str, str]], reaches: list[WordReach]) -> tuple
 
 
 def might_reach_columns(index: NameIndex, queries: Sequence[NormalizedName], needed: float,
-                        needed_contained: float) -> Ints:
+                        needed_contained: float, words: QueryWords | None = None) -> Ints:
     """Positions of the queries the per-query word-by-word test may admit (a superset of those it admits), for a
-    word-similarity threshold ``needed`` (``needed_contained`` for a name every word of a query resembles)."""
-    words = query_words(queries)
+    word-similarity threshold ``needed`` (``needed_contained`` for a name every word of a query resembles).
+    ``words``: the queries' :func:`query_words`, if the caller keeps them."""
+    words = words or query_words(queries)
     columns = WordColumns.of(index, words.pairs)
     may_reach = words.per_query(columns.may_reach) > 0
     admitted = may_reach & (_joined_up(words, columns, queries) | _only_indexed_common_words(words, columns))

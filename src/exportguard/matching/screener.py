@@ -41,7 +41,7 @@ from exportguard.matching.normalize import (
     normalized_ahead,
     normalizer_fingerprint,
 )
-from exportguard.matching.reach_columns import might_reach_columns
+from exportguard.matching.reach_columns import QueryWords, might_reach_columns
 
 MAX_NAME_LENGTH = 500
 MAX_CANDIDATES = 80
@@ -172,10 +172,12 @@ class Screener:
         query = normalized or normalize(checked_name(name))
         return self._might_reach(query, threshold) and self._bound_reaches(query, threshold)
 
-    def may_hit_many(self, queries: Sequence[NormalizedName], threshold: float) -> list[int]:
+    def may_hit_many(self, queries: Sequence[NormalizedName], threshold: float,
+                     words: QueryWords | None = None) -> list[int]:
         """The positions of the queries :meth:`may_hit` holds for: the word-by-word test over columns, for all of
-        them at once (reach_columns), then the score bound for the few it admits."""
-        admitted = might_reach_columns(self.index, queries, *_word_thresholds(threshold))
+        them at once (reach_columns), then the score bound for the few it admits. ``words``: the queries'
+        ``query_words``, if the caller keeps them (a customer file's, across list changes)."""
+        admitted = might_reach_columns(self.index, queries, *_word_thresholds(threshold), words)
         # Customer files repeat names (the 4,566 customers the bench admits hold 1,580 names): the bound, which only
         # the words as normalised and as written decide, is worked out once per name.
         bounds: dict[tuple[tuple[str, ...], tuple[str, ...]], bool] = {}
