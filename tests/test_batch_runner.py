@@ -41,6 +41,29 @@ def test_two_processes_equal_one_for_lists_generators_and_stored_normal_forms(sd
     assert _rows(two, sdn, stored) == one
 
 
+#: Customers the screener refuses, each with the end of the reason its result must give.
+REFUSED = [Customer("R-1", "Banco Nacional de Cuba", "USA"), Customer("R-2", "Banco Nacional de Cuba", "Cuba"),
+           Customer("R-3", "Banco " * 90), Customer("R-4", " ")]
+REASONS = {"R-1": "(US for USA, CN for CHN)", "R-2": "got 'Cuba': write CU for Cuba",
+           "R-3": "name is longer than 500 characters", "R-4": "name must be a non-empty string"}
+
+
+def test_a_customer_the_screener_refuses_gives_a_result_saying_why_in_every_runner(sdn: ListSnapshot) -> None:
+    """Never no rows, which reads as "screened, no hit": one result per refused customer, in process and in workers,
+    from a list or a generator, and with the name's stored normal form (an oversized name is refused all the same)."""
+    customers = [*_customers(sdn)[:30], *REFUSED]
+    stored = [replace(customer, normalized=normalize(customer.name)) for customer in customers]
+    for runner, given in ((LocalRunner(processes=1, chunk_size=7), customers), (LocalRunner(processes=2), stored),
+                          (LocalRunner(processes=2, chunk_size=7), iter(customers))):
+        results = [result for rows in runner.run(sdn, given) for result in rows]
+        refused = {r.customer_id: r for r in results if not r.screened}
+        assert refused.keys() == REASONS.keys()
+        assert all(refused[key].features.endswith(reason) for key, reason in REASONS.items())
+        assert {(r.entry_key, r.score, r.is_hit(), r.list_version) for r in refused.values()} == {
+            ("", 0.0, False, sdn.version.id)}
+        assert {r.customer_id for r in results if r.screened} & REASONS.keys() == set()
+
+
 def _heap_state(customers: list[Customer]) -> list[ScreeningResult]:
     """One row per partition saying whether the collector skipped the heap while it was screened."""
     return [ScreeningResult(customers[0].id, "frozen" if gc.get_freeze_count() > 0 else "walked", 0.0, "", "", "")]

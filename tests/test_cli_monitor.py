@@ -7,9 +7,14 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from exportguard.cli.app import load_commands
+from exportguard.store.audit import AuditRecord
+from exportguard.store.base import make_engine, session_factory
+from exportguard.store.monitoring import CustomerRecord
+from exportguard.store.writes import write_transaction
 
 runner = CliRunner()
 app = load_commands()
@@ -147,3 +152,72 @@ def test_rescreen_and_hits_say_how_old_the_lists_in_force_are(database: Path, fi
         assert result.exit_code == 0, result.output
         assert "lists as of" in result.stderr
         assert "stale lists" in result.stderr and "EL 2019-11-04" in result.stderr
+
+
+#: Rows the screener refuses, with what the import must say about each: the reason, and how to fix it.
+REFUSED_ROWS = [
+    ("K-9,Acme Trading,USA", "got 'USA': that is a three-letter (alpha-3) code, write the two-letter one"),
+    ("K-9,Acme Trading,China", "got 'CHINA': write CN for CHINA"),
+    ("K-9,Acme Trading,XX", "country must be an ISO 3166 alpha-2 code such as CN, RU or IR (see ISO 3166-1), got 'XX'"),
+    (f"K-9,{'A' * 501},CN", "name is longer than 500 characters"),
+]
+
+
+@pytest.mark.parametrize(("row", "reason"), REFUSED_ROWS)
+def test_import_refuses_a_row_the_screener_would_refuse_and_says_why(database: Path, row: str, reason: str) -> None:
+    customers = database / "customers.csv"
+    customers.write_text(f"id,name,country\nK-1,Volvo Cars AB,SE\n{row}\n", encoding="utf-8")
+    imported = _json(["customers", "import", str(customers), "--format", "json"])
+    assert imported["added"] == 1 and [skip["row"] for skip in imported["skipped"]] == [3]  # type: ignore[index]
+    assert reason in imported["skipped"][0]["error"]  # type: ignore[index]
+    table = runner.invoke(app, ["customers", "import", str(customers)])
+    assert table.exit_code == 0 and table.stderr.startswith("customers.csv, row 3: ")
+    assert reason in table.stderr and table.stderr.endswith("; skipped\n")
+
+
+def _store_directly(database: Path, customers: list[tuple[str, str, str | None]]) -> None:
+    """Customers written to the database as an older version, or another program, could: past the import's checks."""
+    with write_transaction(session_factory(make_engine(f"sqlite:///{database / 'cli.db'}"))) as session:
+        session.add_all(CustomerRecord(external_ref=ref, name=name, country=country) for ref, name, country in customers)
+
+
+#: Stored customers the screener refuses, and the reason every re-screen must give for each.
+UNSCREENABLE = {"B-1": ("Acme Trading", "USA", "got 'USA'"), "B-2": ("Acme Trading", "China", "got 'China'"),
+                "B-3": ("Acme Trading " * 40, None, "name is longer than 500 characters"),
+                "B-4": ("Fazal Rahim Farid", "XX", "got 'XX'")}
+
+
+def test_a_stored_customer_the_screener_refuses_is_indeterminate_in_every_rescreen(
+    database: Path, fixtures: Path
+) -> None:
+    _json(["lists", "update", str(fixtures / "bis_entity_list_excerpt.json"), "--format", "el", "--output", "json",
+           *FORCE])
+    customers = database / "customers.csv"
+    customers.write_text("id,name,country\nK-1,Fazal Rahim Farid,AF\nK-2,Volvo Cars AB,SE\n", encoding="utf-8")
+    _json(["customers", "import", str(customers), "--format", "json"])
+    _store_directly(database, [(ref, name, country) for ref, (name, country, _reason) in UNSCREENABLE.items()])
+
+    def reported(args: list[str]) -> dict[str, object]:
+        result = runner.invoke(app, [*args, "--format", "json"])
+        assert result.exit_code == 1, result.output  # an answer the engine cannot back fails the run
+        counts = json.loads(result.stdout)
+        listed = {customer["customer"]: customer["reason"] for customer in counts["unscreenable_customers"]}
+        assert counts["unscreenable"] == 4 and listed.keys() == UNSCREENABLE.keys()
+        assert all(UNSCREENABLE[ref][2] in reason for ref, reason in listed.items())
+        return counts  # type: ignore[no-any-return]
+
+    first = reported(["rescreen", "--processes", "1"])
+    assert first["mode"] == "full" and first["new"] == 2  # K-1 on the Entity List and the UN list, not B-4
+    hits = _json(["hits", "--format", "json"])
+    assert {row["customer"] for row in hits} == {"K-1"}  # type: ignore[union-attr]
+    table = runner.invoke(app, ["rescreen", "--processes", "1"])
+    assert table.exit_code == 1 and table.stdout.count("INDETERMINATE") == 4
+    assert all(ref in table.stdout for ref in UNSCREENABLE)
+    _json(["lists", "update", str(_changed_list(fixtures, database / "el_next.json")), "--format", "el",
+           "--output", "json", "--max-drop", "0.2"])
+    assert reported(["rescreen", "--processes", "1"])["mode"] == "delta"
+    reported(["customers", "unscreenable"])
+    with session_factory(make_engine(f"sqlite:///{database / 'cli.db'}"))() as session:
+        audited = [record.details for record in session.scalars(
+            select(AuditRecord).where(AuditRecord.action == "customers.rescreened"))]
+    assert [details["unscreenable"] for details in audited] == [4, 4, 4]

@@ -112,6 +112,30 @@ def _delta_equals_full(old: ListSnapshot, new: ListSnapshot, count: int, process
     assert outcome.new and outcome.retired
 
 
+def _refused(results: list[ScreeningResult]) -> set[tuple[str, str, str]]:
+    return {(result.customer_id, result.features, result.list_version) for result in results if not result.screened}
+
+
+def test_a_delta_rescreen_reports_the_customers_the_screener_refuses_as_a_full_one_does(sdn_pair) -> None:  # type: ignore[no-untyped-def]
+    """Customers refused for their name (due although they reach no change) or their country (due through the result
+    that said so last time) are reported by the delta, never passed over as unchanged."""
+    old, new = sdn_pair
+    refused = [Customer("R-1", "Banco Nacional de Cuba", "USA"), Customer("R-2", "Acme Trading " * 40),
+               Customer("R-3", "Acme Trading", "China"), Customer("R-4", "")]
+    customers = [*customer_names(old, new, 40), *refused]
+    runner = LocalRunner(processes=1)
+    before = [row for rows in runner.run(old, customers) for row in rows]
+    full = [row for rows in runner.run(new, customers) for row in rows]
+    outcome = rescreen(new, diff(old, new), customers, before, runner)
+    assert {customer for customer, _reason, _version in _refused(full)} == {"R-1", "R-2", "R-3", "R-4"}
+    assert _refused(outcome.results) == _refused(full)
+    assert _pairs(outcome.results) == _pairs(full)
+    assert not _refused(outcome.new) and not _refused(outcome.retired)
+    unrecorded = [result for result in before if result.screened]  # as a store keeps them: hits and near misses
+    named = rescreen(new, diff(old, new), customers, unrecorded, runner)
+    assert {customer for customer, _reason, _version in _refused(named.results)} >= {"R-2", "R-4"}
+
+
 @pytest.mark.parametrize(("processes", "as_file"), [(1, False), (2, True)])
 def test_delta_rescreen_equals_full_rescreen_small(sdn_pair, processes: int, as_file: bool) -> None:  # type: ignore[no-untyped-def]
     """In process, and with the customers who had results screened by a worker while the parent selects the rest

@@ -11,6 +11,7 @@ from exportguard.batch.runner import Customer, LocalRunner
 from exportguard.lists import ecfr_entity_list
 from exportguard.store.customer_store import import_customers, rescreen_customers
 from exportguard.store.list_store import record_version
+from exportguard.store.monitoring import CustomerRecord
 from exportguard.store.writes import write_transaction
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -52,6 +53,15 @@ def test_versions_customers_hits_and_disposition(api: Api, sessions: sessionmake
     assert [hit["id"] for hit in cleared] == [decided.json()["id"]]
     actions = [record["action"] for record in api.client.get("/audit", headers=api.keys["admin"]).json()]
     assert actions[-1] == "hit.disposed" and "customers.rescreened" in actions
+
+
+def test_the_customer_listing_says_which_customers_cannot_be_screened(api: Api, sessions: sessionmaker[Session]) -> None:
+    _loaded(sessions)
+    with write_transaction(sessions) as session:  # past the import's checks, as an older version could store it
+        session.add(CustomerRecord(external_ref="K-3", name="Acme Trading", country="XX"))
+    listed = {c["external_ref"]: c["unscreenable"] for c in api.client.get("/customers", headers=api.keys["ann"]).json()}
+    assert listed == {"K-1": None, "K-2": None, "K-3": "country must be an ISO 3166 alpha-2 code such as CN, RU or IR "
+                      "(see ISO 3166-1), got 'XX'"}
 
 
 def test_list_status_dates_every_list_in_force(api: Api, sessions: sessionmaker[Session]) -> None:

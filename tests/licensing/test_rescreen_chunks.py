@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from exportguard.api.app import create_app
@@ -95,6 +95,69 @@ def test_a_killed_rescreen_resumes_after_its_checkpoint_and_ends_as_a_full_one(
     with sessions() as session:
         assert verify_chain(session).ok
         assert session.scalars(select(RescreenRun).where(RescreenRun.finished_at.is_(None))).all() == []
+
+
+def _written_past_import(sessions: sessionmaker[Session], changes: dict[str, dict[str, str]]) -> None:
+    """Customers changed in the database directly (as an older version, or another program, could) past the
+    import's checks: a country that is no ISO 3166 alpha-2 code, a blank name."""
+    with write_transaction(sessions) as session:
+        for reference, values in changes.items():
+            session.execute(update(CustomerRecord).where(CustomerRecord.external_ref == reference).values(**values))
+
+
+def test_a_resumed_rescreen_reports_the_customers_it_could_not_screen_before_and_after_its_checkpoint(
+    sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(customer_store, "CHUNK_CUSTOMERS", 40)
+    _load(sessions, 200)
+    _written_past_import(sessions, {"K-3": {"country": "XX"}, "K-150": {"country": "ZZ"}, "K-190": {"name": "  "}})
+    with pytest.raises(Killed):
+        rescreen_in_chunks(sessions, "test", RUNNER, _kill_after(2))  # type: ignore[arg-type]
+    with sessions() as session:
+        assert session.scalars(select(RescreenRun)).one().counts["unscreenable"] == 1  # K-3's chunk was committed
+    resumed = rescreen_in_chunks(sessions, "test", RUNNER, resume_only=True)
+    counts = resumed.counts()
+    assert resumed.resumed_after > 0 and counts["unscreenable"] == 3
+    listed = [(customer["customer"], customer["reason"].rsplit(", ", 1)[-1])
+              for customer in counts["unscreenable_customers"]]
+    assert listed == [("K-3", "got 'XX'"), ("K-150", "got 'ZZ'"), ("K-190", "name must be a non-empty string")]
+    with sessions() as session:
+        audited = session.scalars(select(AuditRecord).where(AuditRecord.action == "customers.rescreened")).one()
+        assert audited.details["unscreenable_customers"] == counts["unscreenable_customers"]
+
+
+def test_a_customer_made_unscreenable_keeps_its_hits_and_is_screened_again_until_fixed(
+    sessions: sessionmaker[Session]
+) -> None:
+    """Nothing backs retiring or confirming the hits of a customer the screener refuses: they stand, the customer
+    stays due, and every re-screen, delta ones too, reports it until its record is fixed."""
+    _load(sessions, 10)  # K-0 and K-5 are named as listed entities
+    rescreen_in_chunks(sessions, "test", RUNNER)
+    before = _decisions(sessions)
+    assert any(ref == "K-5" and status == "new" for (ref, _key), (_score, status) in before.items())
+    _written_past_import(sessions, {"K-5": {"country": "XX"}})
+    full = rescreen_in_chunks(sessions, "test", RUNNER, full=True).counts()
+    assert (full["unscreenable"], full["retired"], full["new"]) == (1, 0, 0)
+    assert _decisions(sessions) == before
+    delta = rescreen_in_chunks(sessions, "test", RUNNER).counts()
+    assert (delta["mode"], delta["unscreenable"], delta["unscreenable_customers"][0]["customer"]) == ("delta", 1, "K-5")
+    with write_transaction(sessions) as session:
+        name = session.scalars(select(CustomerRecord.name).where(CustomerRecord.external_ref == "K-5")).one()
+        import_customers(session, [Customer("K-5", name, "CN")], "test")
+    fixed = rescreen_in_chunks(sessions, "test", RUNNER).counts()
+    assert (fixed["unscreenable"], fixed["unscreenable_customers"]) == (0, [])
+    with sessions() as session:
+        assert session.scalars(select(CustomerRecord).where(CustomerRecord.needs_screening)).all() == []
+
+
+def test_the_store_refuses_to_import_customers_the_screener_refuses(sessions: sessionmaker[Session]) -> None:
+    """Callers of the store other than the CLI (which skips such rows with the reason) store none either."""
+    rows = [Customer("K-1", "Volvo Cars AB", "SE"), Customer("K-2", "Acme Trading", "China")]
+    refused = r"1 customer\(s\) cannot be screened, none imported: K-2: .*got 'China': write CN for China"
+    with pytest.raises(MonitoringError, match=refused), write_transaction(sessions) as session:
+        import_customers(session, rows, "test")
+    with sessions() as session:
+        assert session.scalars(select(CustomerRecord)).all() == []
 
 
 def test_resume_without_an_interrupted_run_is_refused(sessions: sessionmaker[Session]) -> None:

@@ -134,6 +134,23 @@ def test_stored_customers_hits_are_grouped_per_customer_and_listed_entity(databa
     assert "Zhejiang Dahua Technology" in page  # its own group, not pushed off the page by Huawei's rows
 
 
+def test_the_hits_page_names_the_stored_customers_the_last_rescreen_could_not_screen(
+    database: tuple, client: TestClient, reviewer: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from exportguard.cli.app import load_commands
+    from exportguard.store.monitoring import CustomerRecord
+
+    with session_factory(make_engine(database[0]))() as db, db.begin():  # past the import's checks
+        db.add(CustomerRecord(external_ref="C-BAD", name="Acme Trading", country="XX"))
+    rescreened = CliRunner().invoke(load_commands(), ["rescreen", "--processes", "1", "--database-url", database[0]])
+    assert rescreened.exit_code == 1 and "C-BAD" in rescreened.stdout
+    section = client.get("/console/hits").text.split('<section id="unscreenable"')[1].split("</section>")[0]
+    assert "INDETERMINATE</span> 1 customer could not be screened" in section
+    assert "<td>C-BAD</td><td>country must be an ISO 3166 alpha-2 code" in section and "got &#39;XX&#39;" in section
+
+
 def test_the_queue_dates_the_lists_its_batch_was_screened_on(client: TestClient, batch: str) -> None:
     page = client.get(batch).text
     assert 'class="freshness card"' in page and "Lists as of" in page

@@ -80,6 +80,8 @@ class DeltaScreen:
         file = customers if isinstance(customers, CustomerFile) else CustomerFile(tuple(customers))
         customers, words = file.customers, file.words
         reaching = [words.positions[at] for at in self.changed.may_hit_many(words.queries, self.threshold, words.words)]
+        # Names the screener refuses are due too, so that their screen reports why (never a silent "no change").
+        reaching += words.refused
         due = sorted({*reaching, *file.positions_of(self.recorded)})
         return [customers[at] for at in due], DueScreen(self, frozenset(customers[at].id for at in reaching))
 
@@ -97,28 +99,26 @@ class DueScreen:
         results = list[ScreeningResult]()
         # Customer files repeat parties (a company under several customer numbers, ship-to and bill-to records):
         # a screen is a function of what it is asked, so each distinct question is screened once.
-        answered: dict[tuple[object, ...], list[ScreeningResult] | None] = {}
+        answered: dict[tuple[object, ...], list[ScreeningResult]] = {}
         for customer in customers:
             entries, reaching = self.delta.recorded.get(customer.id, _NONE), customer.id in self.reaching
             question = (customer.name, customer.normalized, customer.country, customer.address, entries, reaching)
             if question not in answered:
                 answered[question] = self._screened(customer, entries, reaching)
-            rows = answered[question]
-            if rows:
-                results += [row if row.customer_id == customer.id else ScreeningResult(customer.id, *row.row()[1:])
-                            for row in rows]
+            results += [row if row.customer_id == customer.id else ScreeningResult(customer.id, *row.row()[1:])
+                        for row in answered[question]]
         return results
 
-    def _screened(self, customer: Customer, entries: frozenset[str], reaching: bool) -> list[ScreeningResult] | None:
-        """The customer's results on the changed entries it scores on (when ``reaching``) and on ``entries``; None
-        when its name or country cannot be screened."""
+    def _screened(self, customer: Customer, entries: frozenset[str], reaching: bool) -> list[ScreeningResult]:
+        """The customer's results on the changed entries it scores on (when ``reaching``) and on ``entries``; when
+        its name or country cannot be screened, the result saying why."""
         delta = self.delta
         try:
             if reaching:
                 entries |= {hit.party.key for hit in screen_customer(delta.changed, customer, delta.threshold)}
             hits = screen_customer(delta.full, customer, delta.threshold, entries) if entries else []
-        except ScreeningInputError:
-            return None
+        except ScreeningInputError as error:
+            return [ScreeningResult.unscreenable(customer, error, delta.full.list_version)]
         return [ScreeningResult.of(customer, hit) for hit in hits]
 
 
@@ -134,7 +134,8 @@ class CustomerFile:
     def words(self) -> ScreenableWords:
         """The customers whose names can be screened, and their names' words as columns."""
         positions, queries = _screenable(self.customers)
-        return ScreenableWords(positions, queries, query_words(queries))
+        refused = sorted(set(range(len(self.customers))).difference(positions))
+        return ScreenableWords(positions, queries, query_words(queries), refused)
 
     def positions_of(self, ids: Iterable[str]) -> list[int]:
         """The positions of the customers with these ids, in order."""
@@ -155,6 +156,8 @@ class ScreenableWords:
     positions: list[int]
     queries: list[NormalizedName]
     words: QueryWords
+    #: The positions of the customers whose names the screener refuses.
+    refused: list[int]
 
 
 def _screenable(customers: Sequence[Customer]) -> tuple[list[int], list[NormalizedName]]:

@@ -23,7 +23,13 @@ from exportguard.heap import collector_paused, freeze_long_lived, is_frozen
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching.model import DEFAULT_THRESHOLD, Hit
 from exportguard.matching.normalize import NormalizedName
-from exportguard.matching.screener import Screener, ScreeningInputError, with_native_names
+from exportguard.matching.screener import (
+    Screener,
+    ScreeningInputError,
+    checked_country,
+    checked_name,
+    with_native_names,
+)
 
 #: Hits kept per customer: enough that a long list of near-namesakes is not cut short.
 RESULT_LIMIT = 50
@@ -32,6 +38,8 @@ RESULT_LIMIT = 50
 WATCH_MARGIN = 0.05
 #: The lowest score a batch run records.
 RECORD_FLOOR = DEFAULT_THRESHOLD - WATCH_MARGIN
+#: The entry key of the result saying that a customer could not be screened (:meth:`ScreeningResult.unscreenable`).
+UNSCREENABLE = ""
 
 
 @dataclass(frozen=True)
@@ -46,9 +54,22 @@ class Customer:
     normalized: NormalizedName | None = None
 
 
+def unscreenable_reason(customer: Customer) -> str | None:
+    """Why the screener would refuse the customer (its name or its country), or None: the screener's own checks,
+    run before a customer is stored so that none is stored that a re-screen cannot answer for."""
+    try:
+        checked_name(customer.name)
+        checked_country(customer.country)
+    except ScreeningInputError as error:
+        return str(error)
+    return None
+
+
 @dataclass(frozen=True)
 class ScreeningResult:
-    """One customer-to-entry hit, flat enough for a table, a Parquet file or a Spark row."""
+    """One customer-to-entry hit, flat enough for a table, a Parquet file or a Spark row; or, with the entry key
+    :data:`UNSCREENABLE`, that the customer could not be screened and why (``features``): INDETERMINATE, which
+    no one may read as "no hit"."""
 
     customer_id: str
     entry_key: str
@@ -61,6 +82,11 @@ class ScreeningResult:
         """A hit to review, as opposed to a near miss recorded for the next re-screen."""
         return self.score >= threshold
 
+    @property
+    def screened(self) -> bool:
+        """False for the result saying that the customer could not be screened."""
+        return self.entry_key != UNSCREENABLE
+
     def row(self) -> ResultRow:
         """The fields as a plain tuple, in order: how a worker process sends the result back."""
         return self.customer_id, self.entry_key, self.score, self.matched_name, self.list_version, self.features
@@ -69,6 +95,11 @@ class ScreeningResult:
     def of(cls, customer: Customer, hit: Hit) -> ScreeningResult:
         features = "\n".join(f"{f.name}={f.value:.4f}: {f.explanation}" for f in hit.features)
         return cls(customer.id, hit.party.key, round(hit.score, 4), hit.matched_name, hit.list_version, features)
+
+    @classmethod
+    def unscreenable(cls, customer: Customer, error: ScreeningInputError, list_version: str) -> ScreeningResult:
+        """The result saying that the screener refused the customer's name or country, with its reason."""
+        return cls(customer.id, UNSCREENABLE, 0.0, "", list_version, str(error))
 
 
 def screen_customer(screener: Screener, customer: Customer, threshold: float,
@@ -80,12 +111,14 @@ def screen_customer(screener: Screener, customer: Customer, threshold: float,
 
 def screen_partition(screener: Screener, customers: Iterable[Customer],
                      threshold: float = DEFAULT_THRESHOLD) -> list[ScreeningResult]:
-    """Every hit at or above ``threshold`` for each customer; unscreenable names yield no rows."""
+    """Every hit at or above ``threshold`` for each customer; a customer the screener refuses (name, country)
+    yields its :meth:`ScreeningResult.unscreenable` row instead."""
     results: list[ScreeningResult] = []
     for customer in customers:
         try:
             hits = screen_customer(screener, customer, threshold)
-        except ScreeningInputError:
+        except ScreeningInputError as error:
+            results.append(ScreeningResult.unscreenable(customer, error, screener.list_version))
             continue
         results.extend(ScreeningResult.of(customer, hit) for hit in hits)
     return results

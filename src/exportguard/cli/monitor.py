@@ -185,7 +185,8 @@ def fetch(
     each through the guard. Unchanged files (HTTP 304) change nothing. URLs: EXPORTGUARD_FETCH_URL_<SOURCE>
     (a mirror or proxy); the standard proxy variables (HTTPS_PROXY, NO_PROXY) are honoured.
 
-    Exit status: 0 every source loaded or unchanged, 1 any refused or failed (the versions in force stay).
+    Exit status: 0 every source loaded or unchanged, 1 any refused or failed (the versions in force stay), or
+    customers the re-screen could not screen (listed INDETERMINATE, as `rescreen` lists them).
     """
     from exportguard.lists.fetch import FetchSettings
     from exportguard.lists.sources import SOURCES, fetchable
@@ -206,7 +207,7 @@ def fetch(
             timeout=timeout, retries=retries, max_bytes=max_mb * 1_000_000), limits=GuardLimits(max_drop, max_renamed),
             force_reason=forced, allow_partial=allow_partial)
     rows: list[dict[str, Any]] = [outcome.to_dict() for outcome in outcomes]
-    rescreen: dict[str, object] | None = None
+    rescreen: dict[str, Any] | None = None
     if then_rescreen and any(outcome.outcome == "loaded" for outcome in outcomes):
         rescreen = _rescreen(sessions, who, processes=0, full=False, quiet=output is Format.json).counts()
     table = Table("source", "outcome", "version", "changes", "detail")
@@ -215,9 +216,11 @@ def fetch(
     _emit({"sources": rows, "rescreen": rescreen}, output, table)
     if output is Format.table and rescreen:
         console.print(f"re-screen: {rescreen}")
+        if rescreen["unscreenable"]:
+            console.print(_unscreenable_table(rescreen))
     elif output is Format.table and then_rescreen:
         console.print("no list changed: no re-screen")
-    if any(outcome.outcome in ("refused", "failed") for outcome in outcomes):
+    if any(outcome.outcome in ("refused", "failed") for outcome in outcomes) or (rescreen or {}).get("unscreenable"):
         raise typer.Exit(1)
 
 
@@ -325,13 +328,15 @@ def import_file(
 ) -> None:
     """Add or update customers by their id (your ERP's reference); screened at the next `rescreen`.
 
-    Rows without an id or a name are reported and skipped; the others are imported.
+    Rows the screener could not answer for are reported with the reason and skipped, the others imported:
+    no id or name, a name over 500 characters, a country that is not an ISO 3166 alpha-2 code (CN, not
+    China or CHN: never guessed).
     """
     from exportguard.store.customer_store import import_in_chunks
 
     rows, skipped = _customer_rows(file)
     for line, problem in skipped:
-        errors.print(f"[yellow]{file.name}, row {line}[/yellow]: {problem}; skipped")
+        errors.print(f"[yellow]{file.name}, row {line}[/yellow]: {problem}; skipped", soft_wrap=True)
     if not rows:
         errors.print(f"[red]{file.name}[/red]: no customer to import")
         raise typer.Exit(1)
@@ -340,6 +345,25 @@ def import_file(
           output)
     if output is Format.table:
         console.print(f"{added} customers added, {updated} updated, {len(skipped)} rows skipped")
+
+
+@customers_app.command("unscreenable")
+def unscreenable_command(
+    limit: Annotated[int, typer.Option(min=1, max=1_000_000, help="At most this many customers listed.")] = 1000,
+    database_url: DatabaseUrl = None, output: OutputFormat = Format.table,
+) -> None:
+    """Stored customers that cannot be screened (a name over 500 characters, a country that is not an ISO 3166
+    alpha-2 code), with the reason: each re-screen reports them INDETERMINATE, never as without hits.
+
+    Exit status: 0 none, 1 some (fix them in the file and import it again)."""
+    from exportguard.store.customer_store import unscreenable_customers
+
+    with _sessions(database_url)() as session:
+        found, total = unscreenable_customers(session, limit)
+    counts = {"unscreenable": total, "unscreenable_customers": found}
+    _emit(counts, output, _unscreenable_table(counts))
+    if total:
+        raise typer.Exit(1)
 
 
 def _first_run_lists(session: Session, actor: str) -> None:
@@ -353,7 +377,7 @@ def _first_run_lists(session: Session, actor: str) -> None:
 
 
 def _customer_rows(file: Path) -> tuple[list[Any], list[tuple[int, str]]]:
-    from exportguard.batch.runner import Customer
+    from exportguard.batch.runner import Customer, unscreenable_reason
 
     rows: list[Customer] = []
     skipped: list[tuple[int, str]] = []
@@ -373,7 +397,12 @@ def _customer_rows(file: Path) -> tuple[list[Any], list[tuple[int, str]]]:
                 skipped.append((line, f"{id_column} and name are required"))
                 continue
             country = (row.get("country") or "").strip().upper() or None
-            rows.append(Customer(row[id_column].strip(), row["name"].strip(), country, row.get("address") or None))
+            customer = Customer(row[id_column].strip(), row["name"].strip(), country, row.get("address") or None)
+            refused = unscreenable_reason(customer)
+            if refused:
+                skipped.append((line, refused))
+                continue
+            rows.append(customer)
     return rows, skipped
 
 
@@ -469,12 +498,38 @@ def rescreen_command(
     matching engine, screen everyone in full; the summary says which it was and why.
 
     Results are committed 500 customers at a time, so the API keeps writing while a re-screen runs, and
-    a run that is killed carries on from its last commit the next time."""
+    a run that is killed carries on from its last commit the next time.
+
+    A stored customer whose name or country the screener refuses (stored before import checked them, or
+    written to the database directly) is INDETERMINATE: listed with the reason (the first 100; all counted,
+    also in the audit trail), its hits left as they were, and screened again by every run until fixed.
+
+    Exit status: 0 every customer screened, 1 some customers could not be screened (or no run)."""
     summary = _rescreen(_sessions(database_url), actor or getpass.getuser(), processes, full,
                         quiet=output is Format.json, resume=resume)
     counts = summary.counts()
     caption = summary.reason + (f"; resumed after customer {summary.resumed_after}" if summary.resumed_after else "")
-    table = Table("version", "mode", "customers", "new hits", "retired", "changed entry", caption=caption)
-    table.add_row(*(str(counts[key]) for key in ("version", "mode", "customers", "new", "retired", "changed")))
+    table = Table("version", "mode", "customers", "new hits", "retired", "changed entry", "not screened",
+                  caption=caption)
+    not_screened = str(counts["unscreenable"])
+    table.add_row(*(str(counts[key]) for key in ("version", "mode", "customers", "new", "retired", "changed")),
+                  f"[bold red]{not_screened}[/bold red]" if counts["unscreenable"] else not_screened)
     _emit(counts, output, table)
+    if output is Format.table and counts["unscreenable"]:
+        console.print(_unscreenable_table(counts))
     _print_list_dates(database_url)
+    if counts["unscreenable"]:
+        raise typer.Exit(1)
+
+
+def _unscreenable_table(counts: dict[str, Any]) -> Table:
+    """The customers a re-screen could not screen, each INDETERMINATE with the reason, and how many are unlisted."""
+    listed = counts["unscreenable_customers"]
+    unlisted = counts["unscreenable"] - len(listed)
+    table = Table("result", "customer", "stored id", "reason", title="[bold red]customers that cannot be screened: fix the "
+                  "name or country and import them again[/bold red]",
+                  caption=f"and {unlisted} more: exportguard customers unscreenable" if unlisted else None)
+    for customer in listed:
+        table.add_row("[bold yellow]INDETERMINATE[/bold yellow]", customer["customer"], str(customer["id"]),
+                      customer["reason"])
+    return table

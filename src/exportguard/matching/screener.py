@@ -9,7 +9,7 @@ from pathlib import Path
 
 from exportguard.buildcache import build_key, cached_build
 from exportguard.heap import built_frozen
-from exportguard.lists.countries import ISO_ALPHA2
+from exportguard.lists.countries import ISO_ALPHA2, iso2
 from exportguard.lists.model import ListSnapshot, Party
 from exportguard.matching import features
 from exportguard.matching.alignment import (
@@ -126,10 +126,12 @@ class Screener:
         whether those entries' names make the cut is worked out: ``NameIndex.candidates`` ``among``).
         ``normalized`` is the name already normalised (stored with a customer), saving that step.
         """
-        query = normalized or normalize(checked_name(name))
+        # Checked even when the name comes normalised (a stored customer's): no path screens an oversized name.
+        checked = checked_name(name)
+        query = normalized or normalize(checked)
         among = None if entries is None else self._variant_ids_of_entries(entries)
         candidates = self.index.candidates(query, MAX_CANDIDATES, among)
-        country = _checked_country(country)
+        country = checked_country(country)
         return self._ranked(query, candidates, country, address, threshold, _upper_codes(lists))[:limit]
 
     def screening(
@@ -147,7 +149,7 @@ class Screener:
         query = normalize(checked_name(name))
         candidates = self.index.candidates(query, MAX_CANDIDATES)
         floor = min(threshold, REVIEW_FLOOR)
-        ranked = self._ranked(query, candidates, _checked_country(country), address, floor, self.checked_lists(lists))
+        ranked = self._ranked(query, candidates, checked_country(country), address, floor, self.checked_lists(lists))
         groups = group_hits([hit for hit in ranked if hit.score >= threshold])
         possible = tuple(hit for hit in ranked if hit.score < threshold)
         return Screening(name, threshold, tuple(groups[:limit]), len(groups), possible)
@@ -436,14 +438,27 @@ def checked_name(name: str) -> str:
     return name
 
 
-def _checked_country(country: str | None) -> str | None:
+def checked_country(country: str | None) -> str | None:
+    """The country code in upper case (None when not given), refused unless an ISO 3166 alpha-2 code: a country
+    name or a three-letter code is never guessed at, the message says what to write instead."""
     if country is None or country == "":
         return None
     if not _COUNTRY.match(country) or country.upper() not in ISO_ALPHA2:
         raise ScreeningInputError(
             f"country must be an ISO 3166 alpha-2 code such as CN, RU or IR (see ISO 3166-1), got {country!r}"
+            + _country_hint(country)
         )
     return country.upper()
+
+
+def _country_hint(country: str) -> str:
+    """What to write instead of a country name the lists spell, or of a three-letter code."""
+    code = iso2(country)
+    if code:
+        return f": write {code} for {country}"
+    if len(country.strip()) == 3 and country.strip().isalpha():
+        return ": that is a three-letter (alpha-3) code, write the two-letter one (US for USA, CN for CHN)"
+    return ""
 
 
 @lru_cache(maxsize=1)

@@ -13,7 +13,7 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from exportguard.batch.delta import ChangedOrFresh, DeltaScreen, delta_screener
-from exportguard.batch.runner import Customer, FullScreen, LocalRunner, ScreeningResult
+from exportguard.batch.runner import Customer, FullScreen, LocalRunner, ScreeningResult, unscreenable_reason
 from exportguard.heap import collector_paused
 from exportguard.lists.bundled import bundled_parts, default_snapshot
 from exportguard.lists.model import ListSnapshot, Party, layered
@@ -39,9 +39,14 @@ class MonitoringError(ValueError):
     """A monitoring request that cannot be carried out as given."""
 
 
+#: Customers that could not be screened listed by a re-screen's summary, with why (all of them are counted).
+UNSCREENABLE_LISTED = 100
+
+
 @dataclass
 class RescreenSummary:
-    """What a re-screen changed: hits new to review, hits retired, hits whose entry changed."""
+    """What a re-screen changed: hits new to review, hits retired, hits whose entry changed; and the customers
+    it could not screen (INDETERMINATE: their name or country is refused), which have no answer at all."""
 
     version: str
     customers: int
@@ -54,6 +59,10 @@ class RescreenSummary:
     #: A resumed run: the checkpoint it resumed after (0 otherwise) and the counts committed before it.
     resumed_after: int = 0
     carried: dict[str, Any] = field(default_factory=dict)
+    #: How many customers could not be screened, and the first ``UNSCREENABLE_LISTED`` of them: {"id": the
+    #: stored id, "customer": the company's reference, "reason": why the screener refused it}.
+    unscreenable: int = 0
+    unscreenable_listed: list[dict[str, Any]] = field(default_factory=list)
 
     def counts(self) -> dict[str, Any]:
         def total(kind: str, found: list[int]) -> int:
@@ -61,7 +70,13 @@ class RescreenSummary:
 
         return {"version": self.version, "mode": self.mode, "reason": self.reason, "customers": self.customers,
                 "new": total("new", self.new), "retired": total("retired", self.retired),
-                "changed": total("changed", self.changed), "resumed_after": self.resumed_after}
+                "changed": total("changed", self.changed), "resumed_after": self.resumed_after,
+                "unscreenable": int(self.carried.get("unscreenable", 0)) + self.unscreenable,
+                "unscreenable_customers": self.listed_unscreenable()}
+
+    def listed_unscreenable(self) -> list[dict[str, Any]]:
+        """The customers listed as not screened, those of the run's chunks committed before a resume first."""
+        return [*self.carried.get("unscreenable_customers", ()), *self.unscreenable_listed][:UNSCREENABLE_LISTED]
 
 
 #: Customers imported per transaction by :func:`import_in_chunks`.
@@ -80,8 +95,14 @@ def import_in_chunks(factory: sessionmaker[Session], rows: list[Customer], actor
 
 
 def import_customers(session: Session, rows: Iterable[Customer], actor: str) -> tuple[int, int]:
-    """Insert or update customers by external reference; returns (added, updated)."""
+    """Insert or update customers by external reference; returns (added, updated). Refuses them all when any
+    has a name or country the screener refuses (:func:`unscreenable_reason`): none is stored that a re-screen
+    cannot answer for."""
     rows = list(rows)
+    refused = [(row.id, reason) for row in rows if (reason := unscreenable_reason(row))]
+    if refused:
+        raise MonitoringError(f"{len(refused)} customer(s) cannot be screened, none imported: "
+                              + "; ".join(f"{key}: {reason}" for key, reason in refused[:5]))
     known: dict[str, CustomerRecord] = {}
     references = sorted({row.id for row in rows})
     for start in range(0, len(references), _KEYS_PER_QUERY):
@@ -102,6 +123,32 @@ def import_customers(session: Session, rows: Iterable[Customer], actor: str) -> 
     session.flush()
     audit.append(session, actor, "customers.imported", "customers", {"added": added, "updated": updated})
     return added, updated
+
+
+def unscreenable_customers(session: Session, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """The first ``limit`` stored customers the screener refuses (name or country), each {"id", "customer",
+    "reason"} as a re-screen lists them, and how many there are: read ``CHUNK_CUSTOMERS`` at a time."""
+    found: list[dict[str, Any]] = []
+    total = after = 0
+    columns = (CustomerRecord.id, CustomerRecord.external_ref, CustomerRecord.name, CustomerRecord.country)
+    while records := session.execute(select(*columns).where(CustomerRecord.id > after)
+                                      .order_by(CustomerRecord.id).limit(CHUNK_CUSTOMERS)).all():
+        for number, reference, name, country in records:
+            reason = unscreenable_reason(Customer(reference, name, country))
+            if reason:
+                total += 1
+                if len(found) < limit:
+                    found.append({"id": number, "customer": reference, "reason": reason})
+        after = records[-1][0]
+    return found, total
+
+
+def last_unscreenable(session: Session) -> dict[str, Any]:
+    """The customers the last finished re-screen could not screen, as its summary counted and listed them."""
+    finished = select(RescreenRun.counts).where(RescreenRun.finished_at.is_not(None)).order_by(RescreenRun.id.desc())
+    counts: dict[str, Any] = next((counts for counts in session.scalars(finished) if not counts.get("abandoned")), {})
+    return {"unscreenable": int(counts.get("unscreenable", 0)),
+            "unscreenable_customers": list(counts.get("unscreenable_customers", ()))}
 
 
 def combined(session: Session, versions: list[ListVersionRecord]) -> ListSnapshot:
@@ -348,10 +395,17 @@ def _apply_chunk(session: Session, plan: _Plan, chunk: _Chunk, results: list[Scr
     stored = {(str(customer_id), key): (hit_id, status) for hit_id, customer_id, key, status in session.execute(
         select(ScreeningHitRecord.id, ScreeningHitRecord.customer_id, ScreeningHitRecord.entry_key,
                ScreeningHitRecord.status).where(ScreeningHitRecord.customer_id.between(low, high)))}
+    refused = {int(result.customer_id): result.features for result in results if not result.screened}
+    if refused:
+        results = [result for result in results if result.screened]
+        # Their hits stand as they were: nothing backs retiring them, nor confirming them.
+        stored = {pair: hit for pair, hit in stored.items() if int(pair[0]) not in refused}
+        _note_unscreenable(session, plan.summary, refused)
     _apply(session, plan.summary, plan.hashes, results, stored, (low, high))
     due = select(CustomerRecord.id, CustomerRecord.name, CustomerRecord.country, CustomerRecord.address).where(
         CustomerRecord.id.between(low, high), CustomerRecord.needs_screening)
-    screened = [number for number, *fields in session.execute(due) if chunk.screened_as.get(number) == tuple(fields)]
+    screened = [number for number, *fields in session.execute(due)
+                if chunk.screened_as.get(number) == tuple(fields) and number not in refused]
     if screened:
         session.execute(update(CustomerRecord).where(CustomerRecord.id.in_(screened)).values(needs_screening=False))
     if chunk.normal_forms:
@@ -365,6 +419,20 @@ def _apply_chunk(session: Session, plan: _Plan, chunk: _Chunk, results: list[Scr
     session.execute(update(RescreenRun).where(RescreenRun.id == plan.run_id)
                     .values(last_customer_id=high, counts=plan.summary.counts()))
     session.flush()
+
+
+def _note_unscreenable(session: Session, summary: RescreenSummary, refused: dict[int, str]) -> None:
+    """Count and list the customers the screener refused (stored id -> why), and keep them due, so that every
+    later re-screen, delta ones included, screens them in full and reports them again until they are fixed."""
+    summary.unscreenable += len(refused)
+    session.execute(update(CustomerRecord).where(CustomerRecord.id.in_(refused)).values(needs_screening=True))
+    room = UNSCREENABLE_LISTED - len(summary.listed_unscreenable())
+    listed = sorted(refused)[:max(room, 0)]
+    if listed:
+        references = dict(session.execute(select(CustomerRecord.id, CustomerRecord.external_ref)
+                                          .where(CustomerRecord.id.in_(listed))).all())
+        summary.unscreenable_listed.extend({"id": number, "customer": references.get(number, ""),
+                                            "reason": refused[number]} for number in listed)
 
 
 def _table(record: type[Any]) -> Table:

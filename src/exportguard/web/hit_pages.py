@@ -20,6 +20,7 @@ from exportguard.store.customer_store import (
     grouped_hit_queue,
     hit_count,
     hit_queue,
+    last_unscreenable,
 )
 from exportguard.store.monitoring import VERDICTS
 from exportguard.store.writes import write_transaction
@@ -48,10 +49,11 @@ def stored_hits(request: Request, status: Status = "new", page: Annotated[int, Q
             return exports.csv_response(f"hits-{status}.csv", COLUMNS, rows)
         groups, total_groups = grouped_hit_queue(db, status, PAGE_SIZE, (page - 1) * PAGE_SIZE)
         total = hit_count(db, status)
+        unscreenable = last_unscreenable(db)
     shown = [{"label": group.label, "rows": [_row(q) for q in group.hits]} for group in groups]
     return render(request, "hits.html", user, hit_status=status, statuses=STATUSES, groups=shown, page=page,
                   first=(page - 1) * PAGE_SIZE, total_groups=total_groups, total=total,
-                  more=page * PAGE_SIZE < total_groups, decisions=DECISIONS)
+                  more=page * PAGE_SIZE < total_groups, decisions=DECISIONS, unscreenable=unscreenable)
 
 
 @router.post("/hits/{hit_id}/disposition")

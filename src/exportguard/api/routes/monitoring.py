@@ -13,6 +13,7 @@ from exportguard.api.auth import Caller, ReadSession, Reviewer, Sessions
 from exportguard.api.errors import ApiError
 from exportguard.api.limits import PRINTABLE
 from exportguard.api.schemas import RecordId, Strict
+from exportguard.batch.runner import Customer, unscreenable_reason
 from exportguard.lists.model import Party
 from exportguard.lists.versions import NotComparable, diff
 from exportguard.store.customer_store import MonitoringError, dispose, hit_queue
@@ -66,11 +67,12 @@ def version_diff(old: VersionId, new: VersionId, _caller: Caller, session: ReadS
     }
 
 
-@router.get("/customers", summary="Stored customers")
+@router.get("/customers", summary="Stored customers; `unscreenable` says why one cannot be screened (else null)")
 def customers(_caller: Caller, session: ReadSession, limit: Page = 100, offset: Offset = 0) -> list[dict[str, Any]]:
     query = select(CustomerRecord).order_by(CustomerRecord.id).limit(limit).offset(offset)
     return [{"id": c.id, "external_ref": c.external_ref, "name": c.name, "country": c.country,
-             "address": c.address} for c in session.scalars(query)]
+             "address": c.address, "unscreenable": unscreenable_reason(Customer(c.external_ref, c.name, c.country))}
+            for c in session.scalars(query)]
 
 
 @router.get("/hits", summary="Screening hits, by status (near misses are not hits and are not listed)")
