@@ -183,6 +183,31 @@ def test_cli_fetch_then_rescreen_and_status(server, tmp_path: Path, monkeypatch:
     assert bad.exit_code == 2
 
 
+def test_cli_fetch_then_rescreen_fails_while_a_stored_customer_cannot_be_screened(  # type: ignore[no-untyped-def]
+    server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cron job's command: a customer the re-screen could not screen is listed INDETERMINATE and fails the run."""
+    from exportguard.cli.app import load_commands
+    from exportguard.store.monitoring import CustomerRecord
+    from exportguard.store.writes import write_transaction
+
+    database = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("EXPORTGUARD_DATABASE_URL", database)
+    monkeypatch.setenv("EXPORTGUARD_FETCH_DIR", str(tmp_path / "cache"))
+    app, runner = load_commands(), CliRunner()
+    customers = tmp_path / "customers.csv"
+    customers.write_text("id,name\nK-1,Eric Badege\n", encoding="utf-8")
+    assert runner.invoke(app, ["customers", "import", str(customers)]).exit_code == 0
+    with write_transaction(session_factory(make_engine(database))) as session:  # past the import's checks
+        session.add(CustomerRecord(external_ref="K-2", name="Acme Trading", country="XX"))
+    fetched = runner.invoke(app, ["lists", "fetch", "--source", "un", "--then-rescreen", "--format", "json"])
+    assert fetched.exit_code == 1, fetched.output
+    document = json.loads(fetched.stdout)
+    assert document["sources"][0]["outcome"] == "loaded" and document["rescreen"]["new"] >= 1
+    assert [(c["customer"], c["reason"][-8:]) for c in document["rescreen"]["unscreenable_customers"]] == [
+        ("K-2", "got 'XX'")]
+
+
 def test_a_scheduled_refresh_fetches_every_source_and_reports_its_outcome(server, factory, tmp_path,  # type: ignore[no-untyped-def]
                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     from exportguard.store.refresh import refresh_once, schedule_status
