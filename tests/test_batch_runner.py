@@ -8,11 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from exportguard.batch.runner import Customer, LocalRunner, ScreeningResult
+from exportguard.batch import runner as runner_module
+from exportguard.batch.runner import Customer, FullScreen, LocalRunner, ScreeningResult
 from exportguard.lists import ofac_sdn
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching.gazetteer import native_names_for
 from exportguard.matching.normalize import normalize
+from exportguard.matching.screener import with_native_names
 
 
 @pytest.fixture(scope="module")
@@ -95,3 +97,21 @@ def test_a_customer_written_in_chinese_script_meets_the_entry_by_its_gazetteer_n
     customers = [Customer(f"N{number}", names[0]) for number, names in enumerate(natives.values())]
     found = {(customer, key) for customer, key, score in _rows(LocalRunner(processes=1), sdn, customers) if score >= 0.9}
     assert natives and found >= {(f"N{number}", key) for number, key in enumerate(natives)}
+
+
+@pytest.mark.parametrize("per_helper", [1, 10**9])
+def test_a_screening_aside_gives_what_one_process_gives_in_order_while_the_caller_works(
+        sdn: ListSnapshot, monkeypatch: pytest.MonkeyPatch, per_helper: int) -> None:
+    """Workers claim chunks while the caller goes on; the caller takes up what they have not begun. However the
+    chunks fall, every customer's results come back once, in customer order (and with too few customers to be worth
+    a worker, the caller screens them all)."""
+    monkeypatch.setattr(runner_module, "ASIDE_PER_HELPER", per_helper)
+    monkeypatch.setattr(runner_module, "ASIDE_CHUNK", 3)
+    customers = [*_customers(sdn), *REFUSED]
+    screen = FullScreen(with_native_names(sdn))
+    alone = screen(customers)
+    with LocalRunner(processes=3).screening_aside(screen, customers) as gathered:
+        meanwhile = screen(customers[:20])
+        results = gathered()
+    assert [result.row() for result in results] == [result.row() for result in alone]
+    assert meanwhile == screen(customers[:20]) and len({r.customer_id for r in results}) > 100

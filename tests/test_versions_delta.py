@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from exportguard.batch import runner as runner_module
 from exportguard.batch.delta import CustomerFile, delta_screener, rescreen
 from exportguard.batch.runner import Customer, LocalRunner, ScreeningResult
 from exportguard.lists import ofac_sdn
@@ -137,9 +138,11 @@ def test_a_delta_rescreen_reports_the_customers_the_screener_refuses_as_a_full_o
 
 
 @pytest.mark.parametrize(("processes", "as_file"), [(1, False), (2, True)])
-def test_delta_rescreen_equals_full_rescreen_small(sdn_pair, processes: int, as_file: bool) -> None:  # type: ignore[no-untyped-def]
+def test_delta_rescreen_equals_full_rescreen_small(sdn_pair, processes: int, as_file: bool,  # type: ignore[no-untyped-def]
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """In process, and with the customers who had results screened by a worker while the parent selects the rest
     (a customer file kept across list changes, its words worked out once)."""
+    monkeypatch.setattr(runner_module, "ASIDE_PER_HELPER", 1)  # a worker even for this file's few
     _delta_equals_full(*sdn_pair, count=400, processes=processes, as_file=as_file)
 
 

@@ -26,10 +26,11 @@ from exportguard.matching.normalize import NormalizedName, normalize
 from exportguard.matching.reach_columns import QueryWords, query_words
 from exportguard.matching.screener import Screener, ScreeningInputError, checked_name, with_native_names
 
-#: Customers due for screening up to which a delta re-screen screens them in process, without starting a pool. Two
-#: workers forked from the full index spend about 40% more CPU on the same screens (start, copy-on-write faults) but
-#: still gain on the clock on two idle cores: 3,991 due of 200,000, the whole rescreen() 0.70 s with the pool against
-#: 0.75 s in process; on cores busy with other work (load 2-3) the pool lost (0.82-0.91 s against 0.77-0.83 s).
+#: Customers that may score on a changed entry up to which a delta re-screen screens them in process, after its
+#: selection, without a pool of its own (those with results before are due whatever the selection finds: a worker
+#: started at once screens them meanwhile, and the caller takes up what it has not begun). A pool forked from the
+#: full index costs its start and copy-on-write faults: worth it only for many (1,263 of 200,000 in the bench's
+#: weekly change, 10 ms in process, as 99 distinct names).
 IN_PROCESS_UP_TO = 1500
 
 
@@ -134,7 +135,8 @@ class CustomerFile:
     def words(self) -> ScreenableWords:
         """The customers whose names can be screened, and their names' words as columns."""
         positions, queries = _screenable(self.customers)
-        refused = sorted(set(range(len(self.customers))).difference(positions))
+        everyone = len(self.customers)
+        refused = [] if len(positions) == everyone else sorted(set(range(everyone)).difference(positions))
         return ScreenableWords(positions, queries, query_words(queries), refused)
 
     def positions_of(self, ids: Iterable[str]) -> list[int]:
