@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -72,6 +73,8 @@ def query_sets() -> dict[str, list[tuple[str, str | None]]]:
 def dump(source: Path, queries_file: Path, output: Path) -> Dump:
     """Every hit of every query, as the code under ``source`` (its ``src`` directory) finds them."""
     environment = baseline.environment(source / "src")
+    # The dump imports the benches' compat module, which lives beside this script.
+    environment["PYTHONPATH"] = os.pathsep.join([environment["PYTHONPATH"], str(Path(__file__).resolve().parent)])
     subprocess.run([sys.executable, "-c", _DUMP, str(queries_file), str(output)], env=environment, check=True)
     return json.loads(output.read_text())  # type: ignore[no-any-return]
 
