@@ -16,15 +16,22 @@ from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
 from operator import attrgetter
-from typing import cast
 
-from exportguard.batch.runner import RECORD_FLOOR, Customer, FullScreen, LocalRunner, ScreeningResult, screen_customer
+from exportguard.batch.runner import (
+    RECORD_FLOOR,
+    Customer,
+    FullScreen,
+    LocalRunner,
+    ScreeningResult,
+    screen_customer,
+    unscreenable_reason,
+)
 from exportguard.heap import collector_paused
 from exportguard.lists.model import ListSnapshot
 from exportguard.lists.versions import ListDiff
 from exportguard.matching.normalize import NormalizedName, normalize
 from exportguard.matching.reach_columns import QueryWords, query_words
-from exportguard.matching.screener import Screener, ScreeningInputError, checked_name, with_native_names
+from exportguard.matching.screener import Screener, ScreeningInputError, with_native_names
 
 #: Customers that may score on a changed entry up to which a delta re-screen screens them in process, after its
 #: selection, without a pool of its own (those with results before are due whatever the selection finds: a worker
@@ -163,18 +170,14 @@ class ScreenableWords:
 
 
 def _screenable(customers: Sequence[Customer]) -> tuple[list[int], list[NormalizedName]]:
-    """The positions of the customers whose names can be screened, and those names as normalised (stored with
-    the customer, else now)."""
-    forms = list(map(attrgetter("normalized"), customers))
-    if not all(forms):
-        for at in [at for at, form in enumerate(forms) if form is None]:
-            try:
-                forms[at] = normalize(checked_name(customers[at].name))
-            except ScreeningInputError:
-                continue
-        positions = [at for at, form in enumerate(forms) if form is not None]
-        return positions, [form for form in forms if form is not None]
-    return list(range(len(forms))), cast(list[NormalizedName], forms)
+    """The positions of the customers the screener accepts (their names and countries, as
+    :func:`unscreenable_reason` checks them), and their names as normalised (stored with the customer, else now)."""
+    positions, forms = [], []
+    for at, customer in enumerate(customers):
+        if unscreenable_reason(customer) is None:
+            positions.append(at)
+            forms.append(customer.normalized or normalize(customer.name))
+    return positions, forms
 
 
 @dataclass(frozen=True)
