@@ -29,8 +29,12 @@ Customers carry their names normalised, as the customer store keeps them from im
    words of their names worked out once, when the file is loaded; timed apart, not counted; the previous code,
    without one, is given the list). A second run gives the plain list (the words read in the run), a third also
    builds its own index, as a fresh process does.
+4. store_delta: the same change through the product's own path, `exportguard rescreen` over ``--store-delta-names``
+   customers stored in SQLite (the 2022 CSL, the SDN of 2021-07-07 on top, screened in full as setup): after the
+   SDN of 2021-08-20 is loaded, the delta re-screen, against `rescreen --full` of a copy of the same state, and
+   whether the stored hits and near misses agree.
 
-4. spark: ``--spark-names`` customers (names only, as read from a table) through the local runner with 2
+5. spark: ``--spark-names`` customers (names only, as read from a table) through the local runner with 2
    processes and through the Spark runner in local mode (``local[2]``, 8 partitions): names/s per
    process against names/s per executor core, each including its index builds; and that the results agree.
 
@@ -75,7 +79,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
 OLD_SDN = FIXTURES / "ofac_sdn_2021-07" / "sdn.csv.gz"
 NEW_SDN = FIXTURES / "ofac_sdn_2021-08-20"
 BASELINE_NAMES = 3000
-SECTIONS = ("runner", "store", "delta", "spark")
+SECTIONS = ("runner", "store", "delta", "store_delta", "spark")
 
 
 def customers(count: int, positive_rate: float, seed: int = 1) -> list[Customer]:
@@ -289,6 +293,61 @@ def kept_customer_file(subset: list[Customer]) -> tuple[float | None, Any]:
     return time.perf_counter() - start, held
 
 
+def store_delta_section(args: argparse.Namespace) -> dict[str, Any]:
+    """The product's path for the weekly change: `exportguard rescreen` (``rescreen_in_chunks``) over stored
+    customers after the SDN of 2021-08-20 replaced that of 2021-07-07, as a delta, against `rescreen --full` of a
+    copy of the same state."""
+    from exportguard.store.base import make_engine, session_factory
+    from exportguard.store.customer_store import rescreen_in_chunks
+    from exportguard.store.list_store import record_version
+    from exportguard.store.writes import write_transaction
+
+    directory = tempfile.mkdtemp(prefix="rescreen-scale-")
+    sessions = stored_customers(args.store_delta_names, args.positive_rate, directory)
+    with write_transaction(sessions) as session:
+        record_version(session, load_sdn_alone(OLD_SDN), "bench", force_reason="benchmark: the SDN of 2021-07-07")
+    rescreen_in_chunks(sessions, "bench", LocalRunner(args.processes))
+    with write_transaction(sessions) as session:
+        record_version(session, ofac_sdn.load(NEW_SDN, allow_partial=True), "bench",
+                       force_reason="benchmark: the SDN of 2021-08-20")
+    sessions.kw["bind"].dispose()
+    copy = tempfile.mkdtemp(prefix="rescreen-scale-")
+    shutil.copytree(directory, copy, dirs_exist_ok=True)
+    timed, drift = {}, None
+    for mode, where in (("delta", directory), ("full", copy)):
+        factory = session_factory(make_engine(f"sqlite:///{where}/bench.db"))
+        cpu, start = cpu_seconds(), time.perf_counter()
+        summary = rescreen_in_chunks(factory, "bench", LocalRunner(args.processes), full=mode == "full")
+        timed[mode] = (time.perf_counter() - start, cpu_seconds() - cpu, summary.mode, stored_hits(factory))
+        drift = summary.counts().get("drift", drift) if mode == "delta" else drift
+        factory.kw["bind"].dispose()
+    for where in (directory, copy):
+        shutil.rmtree(where)
+    (delta_s, delta_cpu, delta_mode, delta_hits), (full_s, full_cpu, full_mode, full_hits) = timed["delta"], timed["full"]
+    return {"names": args.store_delta_names, "delta_s": round(delta_s, 2), "full_s": round(full_s, 2),
+            "speedup": round(full_s / delta_s, 1), "delta_cpu_s": round(delta_cpu, 2), "full_cpu_s": round(full_cpu, 2),
+            "modes": [delta_mode, full_mode], "hits": len(_reviewed(full_hits)),
+            "hits_identical": _reviewed(delta_hits) == _reviewed(full_hits),
+            "near_misses_differing": [tuple(hit) for hit in sorted(delta_hits ^ full_hits)[:10]], "drift": drift}
+
+
+def _reviewed(stored: set[tuple[int, str, float, str]]) -> set[tuple[int, str, float, str]]:
+    """The hits, without the near misses (status watch) kept for the next re-screen."""
+    return {hit for hit in stored if hit[3] != "watch"}
+
+
+def stored_hits(factory: Any) -> set[tuple[int, str, float, str]]:
+    """Every stored hit and near miss that is not retired: (customer, entry, score, status)."""
+    from sqlalchemy import select
+
+    from exportguard.store.monitoring import ScreeningHitRecord
+
+    with factory() as session:
+        return set(session.execute(select(ScreeningHitRecord.customer_id, ScreeningHitRecord.entry_key,
+                                          ScreeningHitRecord.score, ScreeningHitRecord.status)
+                                   .where(ScreeningHitRecord.status != "retired")).all())
+
+
 def spark_section(args: argparse.Namespace) -> dict[str, Any]:
     import os
 
@@ -327,6 +386,7 @@ def main() -> None:
     parser.add_argument("--names", type=int, default=200_000)
     parser.add_argument("--store-names", type=int, default=200_000)
     parser.add_argument("--delta-names", type=int, default=200_000)
+    parser.add_argument("--store-delta-names", type=int, default=200_000)
     parser.add_argument("--spark-names", type=int, default=40_000)
     parser.add_argument("--positive-rate", type=float, default=0.01)
     parser.add_argument("--processes", type=int, default=0, help="0 = all cores")
@@ -346,14 +406,15 @@ def main() -> None:
     import os
     figures: dict[str, Any] = {"positive_rate": args.positive_rate, "load_before": os.getloadavg()}
     passed = [f"--{name.replace('_', '-')}={getattr(args, name)}"
-              for name in ("names", "store_names", "delta_names", "spark_names", "positive_rate", "processes")]
+              for name in ("names", "store_names", "delta_names", "store_delta_names", "spark_names", "positive_rate",
+                           "processes")]
     commit = None if args.no_baseline else args.baseline
     figures.update(measure_sections(Path(__file__), args.sections.split(","), passed, commit))
     figures["load_after"] = os.getloadavg()
     figures["baseline_commit"] = commit
-    report(figures)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2))
+    report(figures)
 
 
 def _ratio(new: float, old: float | None) -> str:
@@ -391,6 +452,14 @@ def _delta_line(d: dict[str, Any]) -> str:
             f"s, delta {d['delta_cpu_s']} s, x{d['cpu_speedup']}{listed}{own}; hits identical: {d['delta_equals_full']}")
 
 
+def _store_delta_line(d: dict[str, Any]) -> str:
+    return (f"SDN 2021-07-07 -> 2021-08-20, {d['names']:,} stored customers (SQLite), `exportguard rescreen`: "
+            f"{d['modes'][0]} {d['delta_s']} s against {d['modes'][1]} {d['full_s']} s (x{d['speedup']}); CPU (parent "
+            f"and workers) {d['delta_cpu_s']} s against {d['full_cpu_s']} s; stored hits identical: "
+            f"{d['hits_identical']} ({d['hits']:,}); near misses differing: {d.get('near_misses_differing')}; the "
+            f"largest move of a recorded score on an unchanged entry: {d.get('drift')}")
+
+
 def _spark_line(s: dict[str, Any]) -> str:
     per_core, per_process = s["spark_names_per_s_per_core"], s["local_names_per_s_per_process"]
     return (f"{s['names']:,} customers on {s['cores']} cores: local runner {per_process:,} names/s per process "
@@ -400,7 +469,8 @@ def _spark_line(s: dict[str, Any]) -> str:
 
 #: Each section's report line, with the label it is printed under.
 _LINES = (("runner  ", "runner", _runner_line), ("rescreen", "store", _store_line),
-          ("delta   ", "delta", _delta_line), ("spark   ", "spark", _spark_line))
+          ("delta   ", "delta", _delta_line), ("stored delta", "store_delta", _store_delta_line),
+          ("spark   ", "spark", _spark_line))
 
 
 def report(f: dict[str, Any]) -> None:
@@ -418,6 +488,10 @@ def report(f: dict[str, Any]) -> None:
             print(f"ratio   delta speed-up, current/baseline: {_ratio(pair['current']['speedup'], pair['baseline']['speedup'])}"
                   f"; in CPU time {_ratio(pair['current']['cpu_speedup'], pair['baseline']['cpu_speedup'])}; delta CPU "
                   f"time, baseline/current: {_ratio(pair['baseline']['delta_cpu_s'], pair['current']['delta_cpu_s'])}")
+        elif section == "store_delta":
+            print(f"ratio   stored delta speed-up, current/baseline: "
+                  f"{_ratio(pair['current']['speedup'], pair['baseline']['speedup'])}; delta seconds, baseline/current: "
+                  f"{_ratio(pair['baseline']['delta_s'], pair['current']['delta_s'])}")
         elif section == "spark":
             print(f"ratio   spark names/s per core, current/baseline: "
                   f"{_ratio(pair['current']['spark_names_per_s_per_core'], pair['baseline']['spark_names_per_s_per_core'])}")

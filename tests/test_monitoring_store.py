@@ -15,7 +15,7 @@ from exportguard.lists.model import ListSnapshot
 from exportguard.lists.versions import VersionRefused, diff
 from exportguard.matching import screener as screeners_of_lists
 from exportguard.matching.normalize import normalize, normalizer_fingerprint
-from exportguard.store import audit
+from exportguard.store import audit, customer_store
 from exportguard.store.base import Base, make_engine, session_factory, transaction
 from exportguard.store.customer_store import dispose, import_customers, rescreen_customers
 from exportguard.store.list_store import current_version, record_version, versions
@@ -187,3 +187,33 @@ def test_a_delta_rescreen_screens_with_the_servers_screener_over_the_versions_in
     reused, built_reused = _delta_rescreened(tmp_path / "reused.db", old, new, "in force")
     assert any(status == "new" for *_, status in own) and reused == own
     assert built_reused == [] and len(built_own) == 1 and built_own[0] != old.version.id
+
+
+def test_delta_rescreens_sum_how_far_they_moved_scores_and_the_next_one_is_full_past_the_budget(
+        factory, snapshots, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    """A delta re-screen leaves a customer unscored on an unchanged entry it had no result on, counting on the
+    near-miss margin; each list change's re-weighting eats into it. Each delta run records its largest move of a
+    recorded score on an unchanged entry, and once the moves since the last full run add up to the budget, the
+    next re-screen is full (and the sum starts again)."""
+    old, new = snapshots
+    with transaction(factory) as session:
+        record_version(session, old, "tester", force_reason=HISTORIC)
+        import_customers(session, _customers(old, new), "tester")
+        rescreen_customers(session, "tester", RUNNER)
+    before = {pair: hit.score for pair, hit in _hits(factory).items() if hit.status != "retired"}
+    gone = {party.key for party in (*diff(old, new).changed, *diff(old, new).removed)}
+    with transaction(factory) as session:
+        record_version(session, new, "tester")
+        delta = rescreen_customers(session, "tester", RUNNER)
+    after = _hits(factory)
+    moves = [abs(after[pair].score - score) for pair, score in before.items() if pair[1] not in gone and pair in after]
+    drift = delta.counts()["drift"]
+    assert delta.mode == "delta" and drift == round(max(moves), 4) > 0
+    monkeypatch.setattr(customer_store, "DRIFT_BUDGET", drift + 1e-4)
+    with transaction(factory) as session:
+        assert rescreen_customers(session, "tester", RUNNER).mode == "delta"  # nothing moved: the sum stays
+    monkeypatch.setattr(customer_store, "DRIFT_BUDGET", drift)
+    with transaction(factory) as session:
+        forced = rescreen_customers(session, "tester", RUNNER)
+        assert forced.mode == "full" and f"moved scores by up to {drift:.4f} in all" in forced.reason
+        assert rescreen_customers(session, "tester", RUNNER).mode == "delta"

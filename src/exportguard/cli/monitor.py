@@ -509,6 +509,8 @@ def rescreen_command(
                         quiet=output is Format.json, resume=resume)
     counts = summary.counts()
     caption = summary.reason + (f"; resumed after customer {summary.resumed_after}" if summary.resumed_after else "")
+    if counts.get("drift"):
+        caption += f"; the list changes moved recorded scores by up to {counts['drift']}"
     table = Table("version", "mode", "customers", "new hits", "retired", "changed entry", "not screened",
                   caption=caption)
     not_screened = str(counts["unscreenable"])

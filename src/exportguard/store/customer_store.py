@@ -13,7 +13,14 @@ from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from exportguard.batch.delta import ChangedOrFresh, DeltaScreen, delta_screener
-from exportguard.batch.runner import Customer, FullScreen, LocalRunner, ScreeningResult, unscreenable_reason
+from exportguard.batch.runner import (
+    WATCH_MARGIN,
+    Customer,
+    FullScreen,
+    LocalRunner,
+    ScreeningResult,
+    unscreenable_reason,
+)
 from exportguard.heap import collector_paused
 from exportguard.lists.bundled import bundled_parts, default_snapshot
 from exportguard.lists.model import ListSnapshot, Party, layered
@@ -63,6 +70,17 @@ class RescreenSummary:
     #: stored id, "customer": the company's reference, "reason": why the screener refused it}.
     unscreenable: int = 0
     unscreenable_listed: list[dict[str, Any]] = field(default_factory=list)
+    #: The largest move of a recorded score on an entry the lists left unchanged (delta runs): how far the new
+    #: version's word weights moved scores this time (see :data:`DRIFT_BUDGET`).
+    drift: float = 0.0
+
+    def note_drift(self, results: Iterable[ScreeningResult], before: dict[tuple[str, str], float],
+                   gone: frozenset[str]) -> None:
+        """Take in how far ``results`` moved the scores recorded ``before`` on entries not ``gone`` (changed or
+        removed: their scores are another entry's)."""
+        moves = (abs(result.score - before[pair]) for result in results
+                 if (pair := (result.customer_id, result.entry_key)) in before and result.entry_key not in gone)
+        self.drift = max(self.drift, *moves, 0.0)
 
     def counts(self) -> dict[str, Any]:
         def total(kind: str, found: list[int]) -> int:
@@ -72,7 +90,8 @@ class RescreenSummary:
                 "new": total("new", self.new), "retired": total("retired", self.retired),
                 "changed": total("changed", self.changed), "resumed_after": self.resumed_after,
                 "unscreenable": int(self.carried.get("unscreenable", 0)) + self.unscreenable,
-                "unscreenable_customers": self.listed_unscreenable()}
+                "unscreenable_customers": self.listed_unscreenable(),
+                "drift": round(max(float(self.carried.get("drift", 0.0)), self.drift), 4)}
 
     def listed_unscreenable(self) -> list[dict[str, Any]]:
         """The customers listed as not screened, those of the run's chunks committed before a resume first."""
@@ -291,7 +310,7 @@ def _plan(session: Session, runner: LocalRunner, full: bool, resume_only: bool,
         mode, reason, after = unfinished.mode, unfinished.reason, unfinished.last_customer_id
     else:
         interrupted = "an interrupted re-screen was against other list versions" if unfinished else ""
-        reason = _full_rescreen_reason(screened, full) or interrupted
+        reason = _full_rescreen_reason(screened, full, _drift_since_full(session)) or interrupted
         mode, after = ("full" if reason else "delta"), 0
         reason = reason or "list changes since the last re-screen, and customers added or changed"
     with collector_paused():
@@ -392,9 +411,16 @@ def _apply_chunk(session: Session, plan: _Plan, chunk: _Chunk, results: list[Scr
     set-based statements, no ORM object per hit or customer."""
     low, high = chunk.ids
     # The mapped columns, not the table's, so the caller's pending changes are flushed first (autoflush).
-    stored = {(str(customer_id), key): (hit_id, status) for hit_id, customer_id, key, status in session.execute(
-        select(ScreeningHitRecord.id, ScreeningHitRecord.customer_id, ScreeningHitRecord.entry_key,
-               ScreeningHitRecord.status).where(ScreeningHitRecord.customer_id.between(low, high)))}
+    rows = session.execute(select(ScreeningHitRecord.id, ScreeningHitRecord.customer_id, ScreeningHitRecord.entry_key,
+                                  ScreeningHitRecord.status, ScreeningHitRecord.score)
+                           .where(ScreeningHitRecord.customer_id.between(low, high))).all()
+    stored = {(str(customer_id), key): (hit_id, status) for hit_id, customer_id, key, status, _score in rows}
+    if plan.summary.mode == "delta":
+        # A customer added or changed since the last re-screen moved its scores itself.
+        fresh = {row[0] for row in chunk.rows if row[5]}
+        plan.summary.note_drift([result for result in results if result.customer_id not in fresh],
+                                {(str(customer_id), key): score for _id, customer_id, key, status, score in rows
+                                 if status != "retired"}, plan.gone)
     refused = {int(result.customer_id): result.features for result in results if not result.screened}
     if refused:
         results = [result for result in results if result.screened]
@@ -451,8 +477,20 @@ def _finish(session: Session, plan: _Plan, actor: str) -> RescreenSummary:
     return plan.summary
 
 
-def _full_rescreen_reason(screened: list[ListVersionRecord], asked: bool) -> str:
-    """Why every customer must meet every entry this time, or "" when list changes are enough."""
+#: How far the delta re-screens since the last full one may have moved scores, in all (each run's largest move
+#: of a recorded score summed), before the next re-screen is full. A delta re-screen does not score a customer
+#: on an unchanged entry it had no result on: it counts on WATCH_MARGIN (0.05), which every list change's
+#: re-weighting eats into. A run sees the moves of recorded pairs only, and the unrecorded pairs just under the
+#: floor move further: on the weekly OFAC SDN change of 2021-08-20 at 200,000 customers (bench/score_drift.py),
+#: scores from 0.75 up moved by up to 0.0039, scores from 0.70 to 0.75 by up to 0.0160, 4.1 times as far. A sixth
+#: of the margin keeps those, so measured, near 0.034: inside it. Through the store, with the CSL and the SDN in
+#: force, that change moved recorded scores by up to 0.0058: after two such changes, the next re-screen is full.
+DRIFT_BUDGET = WATCH_MARGIN / 6
+
+
+def _full_rescreen_reason(screened: list[ListVersionRecord], asked: bool, drift: float) -> str:
+    """Why every customer must meet every entry this time, or "" when list changes are enough; ``drift``: how
+    far the delta re-screens since the last full one moved scores, in all (:func:`_drift_since_full`)."""
     if asked:
         return "--full asked for"
     if not screened:
@@ -460,7 +498,24 @@ def _full_rescreen_reason(screened: list[ListVersionRecord], asked: bool) -> str
     if any(version.screened_with != matcher_fingerprint() for version in screened):
         # A new matching engine can score any pair differently, not only pairs with changed entries.
         return "the matching engine changed since the last re-screen"
+    if drift >= DRIFT_BUDGET:
+        return (f"the list changes since the last full re-screen moved scores by up to {drift:.4f} in all, a sixth of "
+                f"the {WATCH_MARGIN} near-miss margin or more: a customer without a recorded result may have come "
+                "near a hit")
     return ""
+
+
+def _drift_since_full(session: Session) -> float:
+    """The largest score moves of the delta re-screens finished since the last full one, summed."""
+    finished = select(RescreenRun.mode, RescreenRun.counts).where(RescreenRun.finished_at.is_not(None))
+    drift = 0.0
+    for mode, counts in session.execute(finished.order_by(RescreenRun.id.desc())):
+        if counts.get("abandoned"):
+            continue
+        if mode == "full":
+            break
+        drift += float(counts.get("drift", 0.0))
+    return drift
 
 
 def _normal_form(record: CustomerRecord) -> NormalizedName:
