@@ -495,7 +495,11 @@ def rescreen_command(
 ) -> None:
     """Re-screen stored customers against the lists in force: only list changes and customers added or
     changed since the last run, unless --full. The first run, and the first after an upgrade of the
-    matching engine, screen everyone in full; the summary says which it was and why.
+    matching engine, screen everyone in full; the summary says which it was and why. A delta run also
+    records how far the list changes moved recorded scores ("drift"): once those moves add up, since the
+    last full run, to a sixth of the 0.05 near-miss margin, the next run is full: re-weighting adds up
+    from change to change, and could otherwise carry a customer with no recorded result past the margin
+    unseen. Run --full after a very large list change all the same (docs/monitoring.md, Limits).
 
     Results are committed 500 customers at a time, so the API keeps writing while a re-screen runs, and
     a run that is killed carries on from its last commit the next time.
