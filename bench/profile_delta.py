@@ -27,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rescreen_scale import NEW_SDN, OLD_SDN, customers, load_sdn_alone, run_all
+from rescreen_scale import customers, run_all, sdn_change
 
 from exportguard.batch.delta import (
     IN_PROCESS_UP_TO,
@@ -40,8 +40,6 @@ from exportguard.batch.delta import (
 )
 from exportguard.batch.runner import Customer, LocalRunner
 from exportguard.heap import collector_paused
-from exportguard.lists import ofac_sdn
-from exportguard.lists.versions import diff
 from exportguard.matching.screener import Screener
 
 
@@ -75,8 +73,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine load (1/5/15 min) before {os.getloadavg()}; {args.names:,} customers")
     subset = customers(args.names, args.positive_rate)
-    old, new = load_sdn_alone(OLD_SDN), ofac_sdn.load(NEW_SDN, allow_partial=True)
-    changes = diff(old, new)
+    old, new, changes = sdn_change()
     previous, _ = run_all(LocalRunner(), old, subset)
     with collector_paused():
         full = timed("full index of the new version", 1, lambda: Screener(new))

@@ -106,6 +106,12 @@ def load_sdn_alone(path: Path):  # type: ignore[no-untyped-def]
         return ofac_sdn.load(Path(directory), allow_partial=True)
 
 
+def sdn_change():  # type: ignore[no-untyped-def]
+    """The real weekly change the delta benches use: OFAC's SDN of 2021-07-07 and of 2021-08-20, and their diff."""
+    old, new = load_sdn_alone(OLD_SDN), ofac_sdn.load(NEW_SDN, allow_partial=True)
+    return old, new, diff(old, new)
+
+
 class MemoryPeak:
     """Samples this process and its children every ``interval`` seconds: the peaks of their summed PSS
     and summed RSS, in MiB."""
@@ -242,8 +248,7 @@ def product_screener(snapshot):  # type: ignore[no-untyped-def]
 
 def delta_section(args: argparse.Namespace) -> dict[str, Any]:
     subset = customers(args.delta_names, args.positive_rate)
-    old, new = load_sdn_alone(OLD_SDN), ofac_sdn.load(NEW_SDN, allow_partial=True)
-    changes = diff(old, new)
+    old, new, changes = sdn_change()
     previous, _ = run_all(LocalRunner(args.processes, screener=product_screener(old)), old, subset)
     # The new version indexed as a server holds its lists in force (vocabulary learnt), when it loads them: its
     # scheduled re-screen screens with that index (store.refresh), so neither the full nor the delta re-screen below

@@ -21,11 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rescreen_scale import NEW_SDN, OLD_SDN, customers, load_sdn_alone, product_screener, run_all
+from rescreen_scale import customers, product_screener, run_all, sdn_change
 
 from exportguard.batch.runner import LocalRunner
-from exportguard.lists import ofac_sdn
-from exportguard.lists.versions import diff
 
 BANDS = ((0.55, 0.65), (0.65, 0.70), (0.70, 0.75), (0.75, 0.80), (0.80, 1.01))
 
@@ -38,8 +36,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine load (1/5/15 min) before {os.getloadavg()}; {args.names:,} customers, scores from {args.floor}")
     subset = customers(args.names, args.positive_rate)
-    old, new = load_sdn_alone(OLD_SDN), ofac_sdn.load(NEW_SDN, allow_partial=True)
-    changes = diff(old, new)
+    old, new, changes = sdn_change()
     left_alone = {party.key for party in new.parties} - {party.key for party in changes.changed}
     scores = []
     for snapshot in (old, new):
