@@ -102,8 +102,15 @@ def _delta_equals_full(old: ListSnapshot, new: ListSnapshot, count: int, process
     before = [row for rows in runner.run(old, customers) for row in rows]
     full = [row for rows in runner.run(new, customers) for row in rows]
     given = CustomerFile(tuple(customers)) if as_file else customers
-    outcome = rescreen(new, diff(old, new), given, before, LocalRunner(processes=processes))
+    changes = diff(old, new)
+    outcome = rescreen(new, changes, given, before, LocalRunner(processes=processes))
     assert _pairs(outcome.results) == _pairs(full)
+    # How far the change moved recorded scores on entries it left alone: as far as it moved them in full.
+    scores = {(result.customer_id, result.entry_key): result.score for result in before}
+    gone = {party.key for party in (*changes.changed, *changes.removed)}
+    moves = [abs(r.score - scores[(r.customer_id, r.entry_key)]) for r in full
+             if (r.customer_id, r.entry_key) in scores and r.entry_key not in gone]
+    assert outcome.drift == max(moves) > 0
     assert [row.customer_id for row in outcome.results] == sorted(
         (row.customer_id for row in outcome.results), key=[customer.id for customer in customers].index)
     assert {r.list_version for r in outcome.results} == {new.version.id}

@@ -11,7 +11,7 @@ so a delta hit scores exactly as a full re-screen would.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from itertools import chain
@@ -50,6 +50,20 @@ class RescreenOutcome:
     new: list[ScreeningResult]
     #: Previous hits that no longer hold (entry removed, changed, or now below the threshold).
     retired: list[ScreeningResult]
+    #: The largest move of a previous score on an entry the change left alone (:func:`largest_move`). A delta does
+    #: not score a customer on such an entry it had no result on, counting on the near-miss margin, which every
+    #: change's re-weighting eats into: a caller chaining deltas sums these and screens in full past a budget, as
+    #: the customer store does (``store.customer_store.DRIFT_BUDGET``).
+    drift: float = 0.0
+
+
+def largest_move(results: Iterable[ScreeningResult], before: Mapping[tuple[str, str], float],
+                 gone: Collection[str]) -> float:
+    """How far ``results`` moved the scores recorded ``before`` ((customer id, entry key) -> score) on entries
+    not ``gone`` (changed or removed: their scores are another entry's): the largest move, 0 if none."""
+    return max((abs(result.score - before[pair]) for result in results
+                if (pair := (result.customer_id, result.entry_key)) in before and result.entry_key not in gone),
+               default=0.0)
 
 
 def delta_screener(new: ListSnapshot, changes: ListDiff, full: Screener | None = None) -> Screener:
@@ -258,10 +272,12 @@ def rescreen(
         order = {customer.id: at for at, customer in enumerate(due)}
         results.sort(key=lambda row: order[row.customer_id])
         # Still with the collector paused: after the many objects this run made, it would walk the caller's heap.
-        before = {(result.customer_id, result.entry_key) for result in previous}
+        before = {(result.customer_id, result.entry_key): result.score for result in previous}
         after = {(result.customer_id, result.entry_key) for result in results}
+        gone = {party.key for party in (*changes.changed, *changes.removed)}
         return RescreenOutcome(
             results,
             new=[result for result in results if (result.customer_id, result.entry_key) not in before],
             retired=[result for result in previous if (result.customer_id, result.entry_key) not in after],
+            drift=largest_move(results, before, gone),
         )

@@ -12,7 +12,7 @@ from typing import Any, cast
 from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from exportguard.batch.delta import ChangedOrFresh, DeltaScreen, delta_screener
+from exportguard.batch.delta import ChangedOrFresh, DeltaScreen, delta_screener, largest_move
 from exportguard.batch.runner import (
     WATCH_MARGIN,
     Customer,
@@ -78,9 +78,7 @@ class RescreenSummary:
                    gone: frozenset[str]) -> None:
         """Take in how far ``results`` moved the scores recorded ``before`` on entries not ``gone`` (changed or
         removed: their scores are another entry's)."""
-        moves = (abs(result.score - before[pair]) for result in results
-                 if (pair := (result.customer_id, result.entry_key)) in before and result.entry_key not in gone)
-        self.drift = max(self.drift, *moves, 0.0)
+        self.drift = max(self.drift, largest_move(results, before, gone))
 
     def counts(self) -> dict[str, Any]:
         def total(kind: str, found: list[int]) -> int:
