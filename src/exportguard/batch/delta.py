@@ -155,9 +155,7 @@ class CustomerFile:
     @cached_property
     def words(self) -> ScreenableWords:
         """The customers whose names can be screened, and their names' words as columns."""
-        positions, queries = _screenable(self.customers)
-        everyone = len(self.customers)
-        refused = [] if len(positions) == everyone else sorted(set(range(everyone)).difference(positions))
+        positions, queries, refused = _screenable(self.customers)
         return ScreenableWords(positions, queries, query_words(queries), refused)
 
     def positions_of(self, ids: Iterable[str]) -> list[int]:
@@ -183,15 +181,18 @@ class ScreenableWords:
     refused: list[int]
 
 
-def _screenable(customers: Sequence[Customer]) -> tuple[list[int], list[NormalizedName]]:
+def _screenable(customers: Sequence[Customer]) -> tuple[list[int], list[NormalizedName], list[int]]:
     """The positions of the customers the screener accepts (their names and countries, as
-    :func:`unscreenable_reason` checks them), and their names as normalised (stored with the customer, else now)."""
-    positions, forms = [], []
+    :func:`unscreenable_reason` checks them), their names as normalised (stored with the customer, else now), and
+    the positions of those it refuses."""
+    positions, forms, refused = [], [], []
     for at, customer in enumerate(customers):
         if unscreenable_reason(customer) is None:
             positions.append(at)
             forms.append(customer.normalized or normalize(customer.name))
-    return positions, forms
+        else:
+            refused.append(at)
+    return positions, forms, refused
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,7 @@ def _screened_reaching(runner: LocalRunner, due_screen: DueScreen, due: list[Cus
 
 def recorded_pairs(previous: Iterable[ScreeningResult], changes: ListDiff) -> dict[str, frozenset[str]]:
     """Customer id -> keys of unchanged entries it had a result on: what a delta screen looks at again."""
-    gone = {party.key for party in (*changes.changed, *changes.removed)}
+    gone = changes.gone
     recorded: dict[str, set[str]] = defaultdict(set)
     for result in previous:
         if result.entry_key not in gone:
@@ -274,10 +275,9 @@ def rescreen(
         # Still with the collector paused: after the many objects this run made, it would walk the caller's heap.
         before = {(result.customer_id, result.entry_key): result.score for result in previous}
         after = {(result.customer_id, result.entry_key) for result in results}
-        gone = {party.key for party in (*changes.changed, *changes.removed)}
         return RescreenOutcome(
             results,
             new=[result for result in results if (result.customer_id, result.entry_key) not in before],
             retired=[result for result in previous if (result.customer_id, result.entry_key) not in after],
-            drift=largest_move(results, before, gone),
+            drift=largest_move(results, before, changes.gone),
         )

@@ -57,6 +57,12 @@ class ListDiff:
         """New-version parties a customer could newly match: the added and the modified ones."""
         return (*self.added, *(change.new for change in self.modified))
 
+    @property
+    def gone(self) -> frozenset[str]:
+        """Keys of the entries whose earlier results no longer stand: the modified and the removed ones (an added
+        entry had none)."""
+        return frozenset(party.key for party in (*self.changed, *self.removed))
+
     def summary(self) -> dict[str, int]:
         return {"added": len(self.added), "removed": len(self.removed), "modified": len(self.modified)}
 

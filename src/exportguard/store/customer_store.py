@@ -162,8 +162,7 @@ def unscreenable_customers(session: Session, limit: int) -> tuple[list[dict[str,
 
 def last_unscreenable(session: Session) -> dict[str, Any]:
     """The customers the last finished re-screen could not screen, as its summary counted and listed them."""
-    finished = select(RescreenRun.counts).where(RescreenRun.finished_at.is_not(None)).order_by(RescreenRun.id.desc())
-    counts: dict[str, Any] = next((counts for counts in session.scalars(finished) if not counts.get("abandoned")), {})
+    counts: dict[str, Any] = next((counts for _mode, counts in _finished_runs(session)), {})
     return {"unscreenable": int(counts.get("unscreenable", 0)),
             "unscreenable_customers": list(counts.get("unscreenable_customers", ()))}
 
@@ -319,7 +318,7 @@ def _plan(session: Session, runner: LocalRunner, full: bool, resume_only: bool,
         gone: frozenset[str] = frozenset()
         if mode == "delta":
             changes = diff(combined(session, screened), new)
-            gone = frozenset(party.key for party in (*changes.changed, *changes.removed))
+            gone = changes.gone
             screen = replace(screen, changed=delta_screener(new, changes, screen.full.screener))
     total = session.scalar(select(func.count()).select_from(CustomerRecord)) or 0
     summary = RescreenSummary(new.version.id, total, mode=mode, reason=reason, resumed_after=after,
@@ -505,15 +504,20 @@ def _full_rescreen_reason(screened: list[ListVersionRecord], asked: bool, drift:
 
 def _drift_since_full(session: Session) -> float:
     """The largest score moves of the delta re-screens finished since the last full one, summed."""
-    finished = select(RescreenRun.mode, RescreenRun.counts).where(RescreenRun.finished_at.is_not(None))
     drift = 0.0
-    for mode, counts in session.execute(finished.order_by(RescreenRun.id.desc())):
-        if counts.get("abandoned"):
-            continue
+    for mode, counts in _finished_runs(session):
         if mode == "full":
             break
         drift += float(counts.get("drift", 0.0))
     return drift
+
+
+def _finished_runs(session: Session) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The mode and counts of each re-screen that finished (not abandoned for other lists), newest first."""
+    finished = select(RescreenRun.mode, RescreenRun.counts).where(RescreenRun.finished_at.is_not(None))
+    for mode, counts in session.execute(finished.order_by(RescreenRun.id.desc())):
+        if not counts.get("abandoned"):
+            yield mode, counts
 
 
 def _normal_form(record: CustomerRecord) -> NormalizedName:
