@@ -159,14 +159,18 @@ class CustomerFile:
         return ScreenableWords(positions, queries, query_words(queries), refused)
 
     def positions_of(self, ids: Iterable[str]) -> list[int]:
-        """The positions of the customers with these ids, in order."""
-        return sorted(chain.from_iterable(self._positions.get(key, ()) for key in ids))
+        """The positions of the customers with these ids, in order (the map of ids worked out on first use, even
+        when none is asked for: a caller asks for none to work it out when the file is loaded)."""
+        positions = self._positions
+        return sorted(chain.from_iterable(positions.get(key, ()) for key in ids))
 
     @cached_property
     def _positions(self) -> dict[str, list[int]]:
         positions: defaultdict[str, list[int]] = defaultdict(list)
-        for at, key in enumerate(map(attrgetter("id"), self.customers)):
-            positions[key].append(at)
+        # 200,000 small lists: the collector would walk the caller's heap several times while they are made.
+        with collector_paused():
+            for at, key in enumerate(map(attrgetter("id"), self.customers)):
+                positions[key].append(at)
         return positions
 
 
