@@ -29,7 +29,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rescreen_scale import stored_customers
+from rescreen_scale import ended_children, stored_customers
 
 from exportguard.batch.runner import LocalRunner
 from exportguard.store.customer_store import rescreen_in_chunks
@@ -73,7 +73,7 @@ def on_all_cores(count: int) -> dict[str, Any]:
     start = time.perf_counter()
     rescreen_in_chunks(sessions, "bench", LocalRunner())
     seconds = time.perf_counter() - start
-    after, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    after, workers = resource.getrusage(resource.RUSAGE_SELF), ended_children()
     shutil.rmtree(directory)
     parent = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     return {"customers": count, "seconds": round(seconds, 1), "names_per_s": round(count / seconds),

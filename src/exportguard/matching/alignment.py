@@ -516,18 +516,28 @@ def _resembled_many(pairs: Sequence[tuple[str, str]], words: Sequence[str], raws
     by_token = _distances(tokens, words)
     # resembling compares a word of MIN_FUZZY_LENGTH letters or more as normalised; the equal ones are the caller's.
     long_enough = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens)) >= MIN_FUZZY_LENGTH
-    by_raw = _distances(written, raws)
     # As written, a query word normalisation rewrote meets every listed word, the others only those it rewrote.
-    compared = np.array([raw != token for token, raw in pairs], dtype=np.bool_)[:, None] | np.isin(
-        np.arange(len(raws)), rewritten)[None, :]
+    rewrote = np.array([raw != token for token, raw in pairs], dtype=np.bool_)
+    listed_rewritten = np.zeros(len(raws), dtype=np.bool_)
+    listed_rewritten[list(rewritten)] = True
     found: list[set[int]] = [set() for _pair in pairs]
-    for queries, listed, close in ((tokens, words, _may_resemble(by_token, tokens, words) & long_enough[:, None]),
-                                   (written, raws, _may_resemble(by_raw, written, raws) & compared)):
-        for row, column in zip(*np.nonzero(close), strict=True):
-            if token_similarity(queries[row], listed[column]) > 0:
-                found[row].add(int(column))
+    rows, columns = _may_resemble(by_token, tokens, words)
+    kept = long_enough[rows]
+    _confirmed(found, tokens, words, rows[kept], columns[kept])
+    rows, columns = _may_resemble(_distances(written, raws), written, raws)
+    kept = rewrote[rows] | listed_rewritten[columns]
+    _confirmed(found, written, raws, rows[kept], columns[kept])
     far = [tokens[row] for row in np.flatnonzero(by_token.min(axis=1) > 2)]
     return found, far
+
+
+def _confirmed(found: list[set[int]], queries: Sequence[str], listed: Sequence[str], rows: npt.NDArray[np.intp],
+               columns: npt.NDArray[np.intp]) -> None:
+    """Adds to ``found[row]`` each listed word (its position) that :func:`token_similarity` confirms for the query
+    word in ``row``, of the (row, column) pairs given."""
+    for row, column in zip(rows.tolist(), columns.tolist(), strict=True):
+        if token_similarity(queries[row], listed[column]) > 0:
+            found[row].add(column)
 
 
 def _distances(queries: Sequence[str], listed: Sequence[str]) -> npt.NDArray[np.int8]:
@@ -537,15 +547,18 @@ def _distances(queries: Sequence[str], listed: Sequence[str]) -> npt.NDArray[np.
     return distances
 
 
-def _may_resemble(distances: npt.NDArray[np.int8], queries: Sequence[str], listed: Sequence[str]) -> npt.NDArray[np.bool_]:
-    """Where :func:`token_similarity` may be above 0: equal words, or words both of MIN_FUZZY_LENGTH letters or more,
-    at most MAX_LENGTH_GAP apart in length and _MOST_EDITS in edits (a superset of it, to confirm)."""
-    query_lengths = np.fromiter(map(len, queries), dtype=np.int64, count=len(queries))[:, None]
-    listed_lengths = np.fromiter(map(len, listed), dtype=np.int64, count=len(listed))[None, :]
-    fuzzy = ((np.minimum(query_lengths, listed_lengths) >= MIN_FUZZY_LENGTH)
-             & (np.abs(query_lengths - listed_lengths) <= MAX_LENGTH_GAP) & (distances <= _MOST_EDITS))
-    close: npt.NDArray[np.bool_] = fuzzy | (distances == 0)
-    return close
+def _may_resemble(distances: npt.NDArray[np.int8], queries: Sequence[str],
+                  listed: Sequence[str]) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """The (query, listed word) pairs where :func:`token_similarity` may be above 0, as rows and columns: equal
+    words, or words both of MIN_FUZZY_LENGTH letters or more, at most MAX_LENGTH_GAP apart in length and
+    _MOST_EDITS in edits (a superset of it, to confirm). The pairs within _MOST_EDITS are few: the lengths are
+    compared for those only, not over the whole matrix."""
+    rows, columns = np.nonzero(distances <= _MOST_EDITS)
+    query_lengths = np.fromiter(map(len, queries), dtype=np.int64, count=len(queries))[rows]
+    listed_lengths = np.fromiter(map(len, listed), dtype=np.int64, count=len(listed))[columns]
+    close = (((np.minimum(query_lengths, listed_lengths) >= MIN_FUZZY_LENGTH)
+              & (np.abs(query_lengths - listed_lengths) <= MAX_LENGTH_GAP)) | (distances[rows, columns] == 0))
+    return rows[close], columns[close]
 
 
 def _resembled_names(index: NameIndex, token: str, resembled: set[int]) -> dict[int, tuple[float, float, float]]:

@@ -264,7 +264,10 @@ class NameIndex:
         if spelt is None:
             if len(self._spellings) >= _SIMILAR_MEMO_SIZE:
                 self._spellings.clear()
-            spelt = self._spellings[token] = self._vocabulary._likeliest_spelling(token)
+            vocabulary = self._vocabulary
+            # A part asks the whole list's memo: what a word stands for is the whole list's answer.
+            spelt = self._spellings[token] = (self._likeliest_spelling(token) if vocabulary is self
+                                              else vocabulary.spelling(token))
         return spelt
 
     def _likeliest_spelling(self, token: str) -> str:
