@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from exportguard.batch import delta as delta_module
 from exportguard.batch import runner as runner_module
 from exportguard.batch.delta import CustomerFile, delta_screener, rescreen
 from exportguard.batch.runner import Customer, LocalRunner, ScreeningResult
@@ -279,3 +280,32 @@ def test_a_delta_rescreen_with_native_names_meets_changed_entries_by_them() -> N
     outcome = rescreen(new, diff(old, new), customers, before, runner, full=screener)
     assert _pairs(outcome.results) == _pairs(full)
     assert {(r.customer_id, r.entry_key) for r in full if r.is_hit() and r.entry_key in renamed}
+
+
+def test_a_delta_screens_once_a_name_written_in_ways_that_normalise_alike(sdn_pair, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Customer files write one company many ways ("Co., Ltd", "Co. Ltd", "Company Limited"): with their normal forms
+    stored, a delta screens the name once and gives every customer the rows a full re-screen gives it, field for
+    field (matched name and explanation included)."""
+    old, new = sdn_pair
+    changes = diff(old, new)
+    gone = changes.gone
+    company = next(party for party in old.parties if party.entity_type != "Individual" and party.key not in gone
+                   and not normalize(party.name).legal_forms and len(normalize(party.name).tokens) >= 2)
+    spellings = [f"{company.name} Co., Ltd", f"{company.name} Co. Ltd", f"{company.name.upper()} CO LTD",
+                 f"{company.name} Company Limited"]
+    customers = [Customer(f"S{number}", name, normalized=normalize(name)) for number, name in enumerate(spellings)]
+    runner = LocalRunner(processes=1)
+    before = [row for rows in runner.run(old, customers) for row in rows]
+    full = [row for rows in runner.run(new, customers) for row in rows]
+    assert {row.customer_id for row in before} == {customer.id for customer in customers}
+    screened: list[str] = []
+    real_screen = delta_module.screen_customer
+
+    def counted(screener, customer, *args):  # type: ignore[no-untyped-def]
+        screened.append(customer.id)
+        return real_screen(screener, customer, *args)
+
+    monkeypatch.setattr(delta_module, "screen_customer", counted)
+    outcome = rescreen(new, changes, customers, before, runner)
+    assert sorted(outcome.results, key=ScreeningResult.row) == sorted(full, key=ScreeningResult.row)
+    assert len(set(screened)) == 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from itertools import chain
 from operator import attrgetter
@@ -124,7 +124,7 @@ class DueScreen:
         answered: dict[tuple[object, ...], list[ScreeningResult]] = {}
         for customer in customers:
             entries, reaching = self.delta.recorded.get(customer.id, _NONE), customer.id in self.reaching
-            question = (customer.name, customer.normalized, customer.country, customer.address, entries, reaching)
+            question = (_name_as_asked(customer), customer.country, customer.address, entries, reaching)
             if question not in answered:
                 answered[question] = self._screened(customer, entries, reaching)
             results += [row if row.customer_id == customer.id else ScreeningResult(customer.id, *row.row()[1:])
@@ -142,6 +142,16 @@ class DueScreen:
         except ScreeningInputError as error:
             return [ScreeningResult.unscreenable(customer, error, delta.full.list_version)]
         return [ScreeningResult.of(customer, hit) for hit in hits]
+
+
+def _name_as_asked(customer: Customer) -> object:
+    """What a screen reads of a customer's name: its stored normal form, whatever text it was read from ("Huafu Co.,
+    Ltd" and "Huafu Co. Ltd" ask the same), but for a name read across scripts (an explanation quotes it as
+    written), a name the screener refuses (the reason depends on it), and a name without a stored form."""
+    form = customer.normalized
+    if form is None or form.cross_script or unscreenable_reason(customer) is not None:
+        return customer.name, form
+    return replace(form, original="")
 
 
 @dataclass(frozen=True, eq=False)
