@@ -13,7 +13,9 @@ from exportguard.lists.bundled import bundled_csl
 from exportguard.lists.model import ListSnapshot
 from exportguard.matching.alignment import (
     Aligner,
+    _resembled,
     word_bound_may_reach,
+    word_pair_similarity,
     word_reach,
     word_reaches,
     word_similarity_bound,
@@ -166,6 +168,30 @@ def test_word_reaches_in_a_batch_are_those_worked_out_word_by_word(texts: list[s
     pairs = [pair for query in queries for pair in zip(query.tokens, query.raw_tokens, strict=True)]
     for one_by_one, batched in zip(ONE_BY_ONE, BATCHED, strict=True):
         assert word_reaches(batched.index, pairs) == [word_reach(one_by_one.index, *pair) for pair in pairs]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(QUERIES, min_size=1, max_size=6))
+def test_a_remembered_word_reach_tells_which_words_of_a_name_a_query_word_resembles(texts: list[str]) -> None:
+    """The word-similarity bound asks, of every name a query reaches, which of its words each query word resembles;
+    where the word's reach is remembered, a name it does not list is answered without comparing a word. The answer
+    is the comparison's, word for word, for list words, misspelt ones and random ones, with the reach remembered
+    or not."""
+    for index in (SMALL.index, PART.index):
+        for query in map(normalize, texts):
+            for token, raw in zip(query.tokens, query.raw_tokens, strict=True):
+                index.word_reaches.pop((token, raw), None)
+                without_reach = [_resembled(index, token, raw, variant_id) for variant_id in range(len(index.variants))]
+                index.resembled.clear()
+                word_reach(index, token, raw)
+                compared = [tuple(position for position, pair in enumerate(zip(variant.normalized.tokens,
+                                                                               variant.normalized.raw_tokens,
+                                                                               strict=True))
+                                  if word_pair_similarity(token, raw, *pair) > 0)
+                            for variant in index.variants]
+                assert without_reach == compared
+                assert [_resembled(index, token, raw, variant_id)
+                        for variant_id in range(len(index.variants))] == compared
 
 
 @settings(max_examples=100, deadline=None)

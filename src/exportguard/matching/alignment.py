@@ -625,6 +625,12 @@ def ratio_reaches(matched: Any, unmatched: Any, at_least: float, slack: float = 
 
 
 def _resembled(index: NameIndex, token: str, raw: str, variant_id: int) -> tuple[int, ...]:
+    """The positions of the indexed name's words the query word resembles (word_pair_similarity above 0)."""
+    reach = index.word_reaches.get((token, raw))
+    # A word's reach, where remembered, names every name it resembles a word of (what resembling finds, and the
+    # equal words): most (word, name) pairs a bound asks about are told apart without comparing a word.
+    if reach is not None and variant_id not in reach.names:
+        return ()
     key = (token, raw, variant_id)
     positions = index.resembled.get(key)
     if positions is None:
