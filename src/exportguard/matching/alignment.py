@@ -516,19 +516,31 @@ def _resembled_many(pairs: Sequence[tuple[str, str]], words: Sequence[str], raws
     by_token = _distances(tokens, words)
     # resembling compares a word of MIN_FUZZY_LENGTH letters or more as normalised; the equal ones are the caller's.
     long_enough = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens)) >= MIN_FUZZY_LENGTH
-    # As written, a query word normalisation rewrote meets every listed word, the others only those it rewrote.
-    rewrote = np.array([raw != token for token, raw in pairs], dtype=np.bool_)
-    listed_rewritten = np.zeros(len(raws), dtype=np.bool_)
-    listed_rewritten[list(rewritten)] = True
     found: list[set[int]] = [set() for _pair in pairs]
     rows, columns = _may_resemble(by_token, tokens, words)
     kept = long_enough[rows]
     _confirmed(found, tokens, words, rows[kept], columns[kept])
-    rows, columns = _may_resemble(_distances(written, raws), written, raws)
-    kept = rewrote[rows] | listed_rewritten[columns]
-    _confirmed(found, written, raws, rows[kept], columns[kept])
+    # As written, a query word normalisation rewrote meets every listed word, the others only those it rewrote
+    # (few: most words are written as they are normalised).
+    rewrote = [row for row, (token, raw) in enumerate(pairs) if raw != token]
+    kept_as_is = [row for row, (token, raw) in enumerate(pairs) if raw == token]
+    for asked, listed in ((rewrote, range(len(raws))), (kept_as_is, rewritten)):
+        _compared_as_written(found, [written[row] for row in asked], [raws[at] for at in listed], asked, listed)
     far = [tokens[row] for row in np.flatnonzero(by_token.min(axis=1) > 2)]
     return found, far
+
+
+def _compared_as_written(found: list[set[int]], queries: list[str], listed: list[str], rows: Sequence[int],
+                         columns: Sequence[int]) -> None:
+    """:func:`_confirmed` for these query words against these listed words (as written), whose positions among all
+    of them are ``rows`` and ``columns``."""
+    if not queries or not listed:
+        return
+    close_rows, close_columns = _may_resemble(_distances(queries, listed), queries, listed)
+    found_here: list[set[int]] = [set() for _query in queries]
+    _confirmed(found_here, queries, listed, close_rows, close_columns)
+    for row, positions in zip(rows, found_here, strict=True):
+        found[row].update(columns[position] for position in positions)
 
 
 def _confirmed(found: list[set[int]], queries: Sequence[str], listed: Sequence[str], rows: npt.NDArray[np.intp],
