@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
 from functools import cached_property
 from itertools import chain
 from operator import attrgetter
@@ -31,7 +31,7 @@ from exportguard.lists.model import ListSnapshot
 from exportguard.lists.versions import ListDiff
 from exportguard.matching.normalize import NormalizedName, normalize
 from exportguard.matching.reach_columns import QueryWords, query_words
-from exportguard.matching.screener import Screener, ScreeningInputError, with_native_names
+from exportguard.matching.screener import Screener, ScreeningInputError, checked_name, with_native_names
 
 #: Customers that may score on a changed entry up to which a delta re-screen screens them in process, after its
 #: selection, without a pool of its own (those with results before are due whatever the selection finds: a worker
@@ -149,9 +149,22 @@ def _name_as_asked(customer: Customer) -> object:
     Ltd" and "Huafu Co. Ltd" ask the same), but for a name read across scripts (an explanation quotes it as
     written), a name the screener refuses (the reason depends on it), and a name without a stored form."""
     form = customer.normalized
-    if form is None or form.cross_script or unscreenable_reason(customer) is not None:
+    if form is None or form.cross_script or _refused(customer.name):
         return customer.name, form
-    return replace(form, original="")
+    return _FORM_BUT_TEXT(form)
+
+
+#: The fields of a normal form but the text it was read from.
+_FORM_BUT_TEXT = attrgetter(*(field.name for field in fields(NormalizedName) if field.name != "original"))
+
+
+def _refused(name: str) -> bool:
+    """Whether the screener refuses the name (``checked_name``)."""
+    try:
+        checked_name(name)
+    except ScreeningInputError:
+        return True
+    return False
 
 
 @dataclass(frozen=True, eq=False)
