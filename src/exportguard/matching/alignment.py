@@ -578,7 +578,10 @@ def _resembled_names(index: NameIndex, token: str, resembled: set[int]) -> dict[
     (``resembled``: their positions among the index's word sites, the equal ones aside): the word matched at its
     own weight (unseen in the lists: its heaviest partner's), a name word at its weight (unseen: 1)."""
     sites = index.word_sites()
-    resembled = resembled | set(sites.positions.get(token, ()))
+    equal = sites.positions.get(token)
+    if not resembled and not equal:
+        return {}
+    resembled = resembled | set(equal or ())
     own = word_facts(index, token)
     # Per name: weight matched, weight taken out of the unmatched, heaviest partner.
     found: dict[int, list[float]] = {}
