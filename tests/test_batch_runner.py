@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import multiprocessing
 from dataclasses import replace
 from pathlib import Path
 
@@ -115,3 +116,20 @@ def test_a_screening_aside_gives_what_one_process_gives_in_order_while_the_calle
         results = gathered()
     assert [result.row() for result in results] == [result.row() for result in alone]
     assert meanwhile == screen(customers[:20]) and len({r.customer_id for r in results}) > 100
+
+
+def test_the_workers_of_a_finished_screening_aside_end_on_their_own_and_those_of_a_failed_one_at_once(
+        sdn: ListSnapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The caller does not wait for its workers to end once it has their results (a worker forked from a large
+    process takes a while to); they end and are reaped meanwhile, and workers_reaped() waits for them. A screening
+    aside left by an error ends its workers before the error goes on."""
+    monkeypatch.setattr(runner_module, "ASIDE_PER_HELPER", 1)
+    customers = _customers(sdn)
+    screen = FullScreen(with_native_names(sdn))
+    with LocalRunner(processes=2).screening_aside(screen, customers) as gathered:
+        results = gathered()
+    runner_module.workers_reaped()
+    assert results and multiprocessing.active_children() == []
+    with pytest.raises(KeyError), LocalRunner(processes=2).screening_aside(screen, customers):
+        raise KeyError("the caller failed")
+    assert multiprocessing.active_children() == []
