@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import os
+import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -132,4 +135,37 @@ def test_the_workers_of_a_finished_screening_aside_end_on_their_own_and_those_of
     assert results and multiprocessing.active_children() == []
     with pytest.raises(KeyError), LocalRunner(processes=2).screening_aside(screen, customers):
         raise KeyError("the caller failed")
+    assert multiprocessing.active_children() == []
+
+
+class _InWorker:
+    """A screen that, in a forked worker only, fails as ``failure`` does (raises, or ends the process)."""
+
+    def __init__(self, screen: FullScreen, failure: object) -> None:
+        self.screen, self.failure, self.caller = screen, failure, os.getpid()
+
+    def __call__(self, customers: list[Customer]) -> list[ScreeningResult]:
+        if os.getpid() != self.caller:
+            if isinstance(self.failure, BaseException):
+                raise self.failure
+            os._exit(3)
+        return self.screen(customers)
+
+
+@pytest.mark.parametrize(("failure", "raised"), [
+    (ValueError("bad customer row"), pytest.raises(ValueError, match="bad customer row")),
+    ("killed", pytest.raises(RuntimeError, match=r"ended without its results \(exit code 3\)")),
+])
+def test_what_goes_wrong_in_a_worker_of_a_screening_aside_is_raised_in_the_caller(
+        sdn: ListSnapshot, monkeypatch: pytest.MonkeyPatch, failure: object, raised: Any) -> None:
+    """A screening aside never hands back results with a worker's share missing: an error in the worker is raised
+    again when the caller gathers, and a worker that ended without sending its results is an error too."""
+    monkeypatch.setattr(runner_module, "ASIDE_PER_HELPER", 1)
+    screen = _InWorker(FullScreen(with_native_names(sdn)), failure)
+    with raised, LocalRunner(processes=2).screening_aside(screen, _customers(sdn)) as gathered:
+        # The caller takes up no chunk before the worker has met its end (failing on the first it claims).
+        deadline = time.monotonic() + 60
+        while multiprocessing.active_children() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        gathered()
     assert multiprocessing.active_children() == []

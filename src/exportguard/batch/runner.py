@@ -16,6 +16,8 @@ from collections import deque
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
+from multiprocessing.connection import Connection
 from multiprocessing.pool import AsyncResult
 from operator import itemgetter
 from typing import Any, Protocol
@@ -165,13 +167,11 @@ ResultRow = tuple[str, str, float, str, str, str]
 
 _worker_screen: Callable[[Any], list[ScreeningResult]] | None = None
 _worker_customers: Sequence[Customer] = ()
-_worker_chunks: SharedChunks | None = None
 
 
-def _init_worker(screen: Callable[[Any], list[ScreeningResult]], customers: Sequence[Customer] = (),
-                 chunks: SharedChunks | None = None) -> None:
-    global _worker_screen, _worker_customers, _worker_chunks
-    _worker_screen, _worker_customers, _worker_chunks = screen, customers, chunks
+def _init_worker(screen: Callable[[Any], list[ScreeningResult]], customers: Sequence[Customer] = ()) -> None:
+    global _worker_screen, _worker_customers
+    _worker_screen, _worker_customers = screen, customers
 
 
 def _screen_part(part: Sequence[Any] | range) -> tuple[int, list[ScreeningResult]]:
@@ -219,11 +219,24 @@ class SharedChunks:
         return done
 
 
-def _screen_claimed() -> list[tuple[int, list[ResultRow]]]:
-    """In a worker: the inherited customers' chunks it claims, screened, as plain rows."""
-    assert _worker_screen is not None and _worker_chunks is not None
-    return [(start, [result.row() for result in results])
-            for start, results in _worker_chunks.screen(_worker_screen, _worker_customers)]
+#: What a worker of a screening aside sends back: each chunk it screened, as its first position and plain rows.
+ClaimedRows = list[tuple[int, list[ResultRow]]]
+
+
+def _screen_claimed(screen: PartitionScreen, customers: Sequence[Customer], chunks: SharedChunks,
+                    sent: Connection) -> None:
+    """In a worker forked for a screening aside: the chunks it claims, screened, sent back as plain rows (or what
+    went wrong, so that the caller raises it)."""
+    try:
+        claimed: ClaimedRows | BaseException = [(start, [result.row() for result in results])
+                                                for start, results in chunks.screen(screen, customers)]
+    except BaseException as error:  # raised again by the caller
+        claimed = error
+    try:
+        sent.send(claimed)
+    except Exception:  # an error that does not pickle: its text
+        sent.send(RuntimeError(f"screening worker failed: {claimed!r}"))
+    sent.close()
 
 
 #: Partitions handed to the pool ahead of the one whose results are awaited, per worker process: enough
@@ -302,22 +315,66 @@ class LocalRunner:
             yield lambda: screen(customers)
             return
         chunks = SharedChunks(len(customers), ASIDE_CHUNK)
-        with _pool(screen, customers, helpers, chunks) as pool:
-            assert pool is not None
-            pending = [pool.apply_async(_screen_claimed) for _ in range(helpers)]
+        with _forked(screen, customers, chunks, helpers) as receivers:
 
             def gathered() -> list[ScreeningResult]:
                 done = chunks.screen(screen, customers)
-                done += [(start, [ScreeningResult(*row) for row in rows])
-                         for worker in pending for start, rows in worker.get()]
+                done += [(start, [ScreeningResult(*row) for row in rows]) for receive in receivers
+                         for start, rows in receive()]
                 return [result for _start, results in sorted(done, key=itemgetter(0)) for result in results]
 
             yield gathered
 
 
 @contextmanager
-def _pool(screen: Callable[[Any], list[ScreeningResult]], inherited: Sequence[Customer], workers: int,
-          chunks: SharedChunks | None = None) -> Iterator[multiprocessing.pool.Pool | None]:
+def _forked(screen: PartitionScreen, customers: Sequence[Customer], chunks: SharedChunks,
+            count: int) -> Iterator[list[Callable[[], ClaimedRows]]]:
+    """``count`` processes forked from this one, each screening the chunks of ``customers`` it claims; for each, the
+    function that waits for what it sends back. Plain processes, not a pool: a pool's start costs about 9 ms more
+    (its queues and three handler threads), which a delta re-screen's caller waits for before it can begin."""
+    frozen_before = is_frozen()
+    # As for a pool (:func:`_pool`): the collector would walk, and so copy, every page of the heap in the workers.
+    gc.freeze()
+    context = multiprocessing.get_context("fork")
+    started: list[tuple[multiprocessing.process.BaseProcess, Connection]] = []
+    try:
+        for _ in range(count):
+            receiving, sending = context.Pipe(duplex=False)
+            worker: multiprocessing.process.BaseProcess = context.Process(
+                target=_screen_claimed, args=(screen, customers, chunks, sending), daemon=True)
+            worker.start()
+            sending.close()
+            started.append((worker, receiving))
+        yield [partial(_received, worker, receiving) for worker, receiving in started]
+    except BaseException:
+        for worker, _receiving in started:
+            worker.terminate()
+            worker.join()
+        raise
+    else:
+        for worker, _receiving in started:
+            _reaped_aside(worker)
+    finally:
+        freeze_long_lived() if frozen_before else gc.unfreeze()
+
+
+def _received(worker: multiprocessing.process.BaseProcess, receiving: Connection) -> ClaimedRows:
+    """What a worker of a screening aside sent back; what went wrong in it, raised here."""
+    try:
+        claimed: ClaimedRows | BaseException = receiving.recv()
+    except EOFError:
+        worker.join()
+        raise RuntimeError(f"a screening worker ended without its results (exit code {worker.exitcode})") from None
+    finally:
+        receiving.close()
+    if isinstance(claimed, BaseException):
+        raise claimed
+    return claimed
+
+
+@contextmanager
+def _pool(screen: Callable[[Any], list[ScreeningResult]], inherited: Sequence[Customer],
+          workers: int) -> Iterator[multiprocessing.pool.Pool | None]:
     """``workers`` processes running ``screen``, forked from this one (none: None, and this process set up to
     screen in process)."""
     # Frozen objects are skipped by the garbage collector, which would otherwise walk the whole index over
@@ -331,7 +388,7 @@ def _pool(screen: Callable[[Any], list[ScreeningResult]], inherited: Sequence[Cu
             yield None
             return
         context = multiprocessing.get_context("fork")
-        pool = context.Pool(workers, initializer=_init_worker, initargs=(screen, inherited, chunks))
+        pool = context.Pool(workers, initializer=_init_worker, initargs=(screen, inherited))
         try:
             yield pool
         except BaseException:
@@ -349,6 +406,11 @@ def _closed_aside(pool: multiprocessing.pool.Pool) -> None:
     from a large process takes about 10 ms to end (its copied pages freed), which the caller need not wait for."""
     pool.close()
     threading.Thread(target=pool.join, name=_REAPER, daemon=True).start()
+
+
+def _reaped_aside(worker: multiprocessing.process.BaseProcess) -> None:
+    """Reap a worker that has sent its results in a background thread, as :func:`_closed_aside` does a pool's."""
+    threading.Thread(target=worker.join, name=_REAPER, daemon=True).start()
 
 
 _REAPER = "exportguard-pool-reaper"
