@@ -311,24 +311,32 @@ def kept_customer_file(subset: list[Customer]) -> tuple[float | None, Any]:
     return time.perf_counter() - start, held
 
 
+def stored_sdn_change(count: int, positive_rate: float, directory: str, processes: int = 0) -> None:
+    """A SQLite store in ``directory`` as the store_delta section starts from: :func:`stored_customers`, the SDN of
+    2021-07-07 loaded on top and every customer screened against it in full, then the SDN of 2021-08-20 loaded."""
+    from exportguard.store.customer_store import rescreen_in_chunks
+    from exportguard.store.list_store import record_version
+    from exportguard.store.writes import write_transaction
+
+    sessions = stored_customers(count, positive_rate, directory)
+    with write_transaction(sessions) as session:
+        record_version(session, load_sdn_alone(OLD_SDN), "bench", force_reason="benchmark: the SDN of 2021-07-07")
+    rescreen_in_chunks(sessions, "bench", LocalRunner(processes))
+    with write_transaction(sessions) as session:
+        record_version(session, ofac_sdn.load(NEW_SDN, allow_partial=True), "bench",
+                       force_reason="benchmark: the SDN of 2021-08-20")
+    sessions.kw["bind"].dispose()
+
+
 def store_delta_section(args: argparse.Namespace) -> dict[str, Any]:
     """The product's path for the weekly change: `exportguard rescreen` (``rescreen_in_chunks``) over stored
     customers after the SDN of 2021-08-20 replaced that of 2021-07-07, as a delta, against `rescreen --full` of a
     copy of the same state."""
     from exportguard.store.base import make_engine, session_factory
     from exportguard.store.customer_store import rescreen_in_chunks
-    from exportguard.store.list_store import record_version
-    from exportguard.store.writes import write_transaction
 
     directory = tempfile.mkdtemp(prefix="rescreen-scale-")
-    sessions = stored_customers(args.store_delta_names, args.positive_rate, directory)
-    with write_transaction(sessions) as session:
-        record_version(session, load_sdn_alone(OLD_SDN), "bench", force_reason="benchmark: the SDN of 2021-07-07")
-    rescreen_in_chunks(sessions, "bench", LocalRunner(args.processes))
-    with write_transaction(sessions) as session:
-        record_version(session, ofac_sdn.load(NEW_SDN, allow_partial=True), "bench",
-                       force_reason="benchmark: the SDN of 2021-08-20")
-    sessions.kw["bind"].dispose()
+    stored_sdn_change(args.store_delta_names, args.positive_rate, directory, args.processes)
     copy = tempfile.mkdtemp(prefix="rescreen-scale-")
     shutil.copytree(directory, copy, dirs_exist_ok=True)
     timed, drift = {}, None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -9,7 +10,7 @@ from dataclasses import astuple, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, Text, and_, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from exportguard.batch.delta import ChangedOrFresh, DeltaScreen, delta_screener, largest_move
@@ -24,11 +25,12 @@ from exportguard.batch.runner import (
 from exportguard.heap import collector_paused
 from exportguard.lists.bundled import bundled_parts, default_snapshot
 from exportguard.lists.model import ListSnapshot, Party, layered
-from exportguard.lists.versions import content_hash, diff
+from exportguard.lists.versions import content_hash
 from exportguard.matching.grouping import entity_family, family_label
 from exportguard.matching.normalize import NormalizedName, normalize, normalizer_fingerprint
 from exportguard.matching.screener import Screener, matcher_fingerprint, with_native_names
 from exportguard.store import audit
+from exportguard.store.list_changes import changes_since
 from exportguard.store.list_store import party_from_json, snapshot_of
 from exportguard.store.monitoring import (
     VERDICTS,
@@ -195,10 +197,17 @@ def _last_screened(session: Session) -> list[ListVersionRecord]:
 #: write lock for a few tens of milliseconds, and is the checkpoint a killed run resumes after.
 CHUNK_CUSTOMERS = 500
 
-#: A stored customer as sent to a worker process: id, name, country, address, the fields of its stored
-#: normal form (None: the worker normalises), whether it was added or changed since the last re-screen,
-#: and the unchanged entries it has results on (what a delta re-screen looks at again).
-StoredRow = tuple[str, str, str | None, str | None, tuple[Any, ...] | None, bool, tuple[str, ...]]
+#: Customers read, screened, then committed, at a time by a delta re-screen. Most of them are only looked over
+#: for the list changes (a test of their names' words), few are screened and fewer written, so a chunk of
+#: ``CHUNK_CUSTOMERS`` would be mostly fixed costs: its commit, and the selection's set-up in the worker. A killed
+#: delta re-screen resumes after its last committed chunk: it re-does at most this many customers.
+DELTA_CHUNK_CUSTOMERS = 10_000
+
+#: A stored customer as sent to a worker process: id, name, country, address, its name's normal form (the stored
+#: JSON, which the worker reads, or the fields of a form just made where the stored one was missing or stale),
+#: whether it was added or changed since the last re-screen, and the unchanged entries it has results on (what a
+#: delta re-screen looks at again).
+StoredRow = tuple[str, str, str | None, str | None, str | tuple[Any, ...], bool, tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -210,13 +219,30 @@ class StoredScreen:
     changed: Screener | None = None
 
     def __call__(self, rows: Sequence[StoredRow]) -> list[ScreeningResult]:
-        customers = [Customer(key, name, country, address, NormalizedName(*form) if form else None)
+        # The stored forms are read here, in the workers: reading them all in the parent, which reads and writes
+        # every chunk, made it the bottleneck of a delta re-screen.
+        customers = [Customer(key, name, country, address,
+                              NormalizedName(*(_form_fields(json.loads(form)) if isinstance(form, str) else form)))
                      for key, name, country, address, form, _fresh, _recorded in rows]
         if self.changed is None:
             return self.full(customers)
         recorded = {row[0]: frozenset(row[6]) for row in rows if row[6]}
         delta = DeltaScreen(self.full.screener, self.changed, recorded, self.full.threshold)
         return ChangedOrFresh(self.full, delta, frozenset(row[0] for row in rows if row[5]))(customers)
+
+
+class _EntryHashes(dict[str, str | None]):
+    """Content hash by key of the entries in force (None: none in force), each worked out when first asked for:
+    only the entries a disposition in the re-screened customers names are."""
+
+    def __init__(self, parties: dict[str, Party]) -> None:
+        super().__init__()
+        self.parties = parties
+
+    def __missing__(self, key: str) -> str | None:
+        party = self.parties.get(key)
+        self[key] = found = None if party is None else content_hash(party)
+        return found
 
 
 @dataclass
@@ -230,7 +256,7 @@ class _Plan:
     after: int
     #: Entries changed or removed since the last re-screen (delta runs): results on them are not recorded.
     gone: frozenset[str]
-    hashes: dict[str, str]
+    hashes: _EntryHashes
     summary: RescreenSummary
     resume_run: int | None
     abandon_run: int | None
@@ -271,9 +297,10 @@ def rescreen_in_chunks(factory: sessionmaker[Session], actor: str, runner: Local
         plan = _plan(session, runner, full, resume_only, screener)
     with write_transaction(factory) as session:
         _claim(session, plan, actor)
-    for chunk, results in _screened_chunks(plan, runner, factory, progress):
-        with write_transaction(factory) as session:
-            _apply_chunk(session, plan, chunk, results)
+    with _collector_for(plan):
+        for chunk, results in _screened_chunks(plan, runner, factory, progress):
+            with write_transaction(factory) as session:
+                _apply_chunk(session, plan, chunk, results)
     with write_transaction(factory) as session:
         return _finish(session, plan, actor)
 
@@ -285,9 +312,18 @@ def rescreen_customers(session: Session, actor: str, runner: LocalRunner | None 
     runner = runner or LocalRunner()
     plan = _plan(session, runner, full, resume_only=False, screener=screener)
     _claim(session, plan, actor)
-    for chunk, results in _screened_chunks(plan, runner, lambda: nullcontext(session), progress):
-        _apply_chunk(session, plan, chunk, results)
+    with _collector_for(plan):
+        for chunk, results in _screened_chunks(plan, runner, lambda: nullcontext(session), progress):
+            _apply_chunk(session, plan, chunk, results)
     return _finish(session, plan, actor)
+
+
+def _collector_for(plan: _Plan) -> AbstractContextManager[None]:
+    """The collector paused through a delta run's chunks, as through the in-memory delta re-screen (its workers,
+    forked meanwhile, inherit that): each chunk is thousands of customers read, sent and looked over at once, which
+    every collection would walk again; they make no reference cycles to free. A full run's chunks are small and its
+    workers screen for minutes: the collector stays on."""
+    return collector_paused() if plan.screen.changed is not None else nullcontext()
 
 
 def _plan(session: Session, runner: LocalRunner, full: bool, resume_only: bool,
@@ -317,14 +353,13 @@ def _plan(session: Session, runner: LocalRunner, full: bool, resume_only: bool,
         screen = StoredScreen(FullScreen(screener, runner.threshold))
         gone: frozenset[str] = frozenset()
         if mode == "delta":
-            changes = diff(combined(session, screened), new)
+            changes = changes_since(session, screened, versions, new)
             gone = changes.gone
             screen = replace(screen, changed=delta_screener(new, changes, screen.full.screener))
     total = session.scalar(select(func.count()).select_from(CustomerRecord)) or 0
     summary = RescreenSummary(new.version.id, total, mode=mode, reason=reason, resumed_after=after,
                               carried=dict(unfinished.counts) if resuming and unfinished else {})
-    return _Plan(version_ids, new, screen, after, gone, {party.key: content_hash(party) for party in new.parties},
-                 summary, unfinished.id if resuming and unfinished else None,
+    return _Plan(version_ids, new, screen, after, gone, _EntryHashes(new.by_key()), summary, unfinished.id if resuming and unfinished else None,
                  unfinished.id if unfinished and not resuming else None)
 
 
@@ -352,7 +387,8 @@ def _screened_chunks(plan: _Plan, runner: LocalRunner, reading: Callable[[], Abs
     read: deque[_Chunk] = deque()
 
     def chunks() -> Iterator[list[StoredRow]]:
-        for chunk in _stored_chunks(plan, reading, min(runner.chunk_size, CHUNK_CUSTOMERS)):
+        size = DELTA_CHUNK_CUSTOMERS if plan.screen.changed is not None else min(runner.chunk_size, CHUNK_CUSTOMERS)
+        for chunk in _stored_chunks(plan, reading, size):
             read.append(chunk)
             yield chunk.rows
 
@@ -368,8 +404,13 @@ def _stored_chunks(plan: _Plan, reading: Callable[[], AbstractContextManager[Ses
     added during the run is screened too, one changed is screened as it reads (and stays due if it changes
     again before its chunk is written)."""
     after = plan.after
+    stored = CustomerRecord.normalized_name
+    # Whether the stored form is the current normaliser's, of the name as it reads (else it is made anew and
+    # stored), told by the database: the form itself is read as text, for the worker to read.
+    current = and_(stored["fingerprint"].as_string() == normalizer_fingerprint(),
+                   stored["original"].as_string() == CustomerRecord.name)
     columns = (CustomerRecord.id, CustomerRecord.name, CustomerRecord.country, CustomerRecord.address,
-               CustomerRecord.needs_screening, CustomerRecord.normalized_name)
+               CustomerRecord.needs_screening, stored.cast(Text), current)
     while True:
         with reading() as session:
             records = session.execute(select(*columns).where(CustomerRecord.id > after)
@@ -381,10 +422,10 @@ def _stored_chunks(plan: _Plan, reading: Callable[[], AbstractContextManager[Ses
         rows: list[StoredRow] = []
         screened_as: dict[int, tuple[str, str | None, str | None]] = {}
         normal_forms: dict[int, dict[str, Any]] = {}
-        for number, name, country, address, fresh, stored in records:
-            form, to_store = _stored_form(name, stored)
-            if to_store is not None:
-                normal_forms[number] = to_store
+        for number, name, country, address, fresh, text, is_current in records:
+            form: str | tuple[Any, ...] = text
+            if not is_current:
+                form, normal_forms[number] = _new_form(name)
             screened_as[number] = (name, country, address)
             rows.append((str(number), name, country, address, form, fresh,
                          () if fresh else recorded.get(number, ())))
@@ -530,17 +571,21 @@ def _normal_form(record: CustomerRecord) -> NormalizedName:
 
 def _normal_form_of(record: CustomerRecord) -> tuple[NormalizedName, dict[str, Any] | None]:
     """The customer's name normalised, and what to store when the stored form is missing or stale."""
-    form, to_store = _stored_form(record.name, record.normalized_name)
-    return (NormalizedName(*form) if form else normalize(record.name)), to_store
+    stored = record.normalized_name or {}
+    if stored.get("fingerprint") == normalizer_fingerprint() and stored.get("original") == record.name:
+        return NormalizedName(*_form_fields(stored)), None
+    form, to_store = _new_form(record.name)
+    return NormalizedName(*form), to_store
 
 
-def _stored_form(name: str, stored: dict[str, Any] | None) -> tuple[tuple[Any, ...] | None, dict[str, Any] | None]:
-    """The fields of the name's normal form, from what is stored while the normaliser is unchanged, and
-    what to store instead when the stored form is missing or stale."""
-    stored = stored or {}
-    if stored.get("fingerprint") == normalizer_fingerprint() and stored.get("original") == name:
-        return (name, tuple(stored["tokens"]), tuple(stored["legal_forms"]), bool(stored["cross_script"]),
-                tuple(stored["raw_tokens"]), tuple(stored.get("cleaned", ()))), None
+def _form_fields(stored: dict[str, Any]) -> tuple[Any, ...]:
+    """The fields of a stored normal form (:func:`_new_form`), in :class:`NormalizedName`'s order."""
+    return (stored["original"], tuple(stored["tokens"]), tuple(stored["legal_forms"]), bool(stored["cross_script"]),
+            tuple(stored["raw_tokens"]), tuple(stored.get("cleaned", ())))
+
+
+def _new_form(name: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The fields of the name's normal form, made now, and that form as stored."""
     normalized = normalize(name)
     return astuple(normalized), {
         "fingerprint": normalizer_fingerprint(), "original": name, "tokens": list(normalized.tokens),
@@ -548,7 +593,7 @@ def _stored_form(name: str, stored: dict[str, Any] | None) -> tuple[tuple[Any, .
         "raw_tokens": list(normalized.raw_tokens), "cleaned": list(normalized.cleaned)}
 
 
-def _apply(session: Session, summary: RescreenSummary, hashes: dict[str, str], results: list[ScreeningResult],
+def _apply(session: Session, summary: RescreenSummary, hashes: _EntryHashes, results: list[ScreeningResult],
            stored: dict[tuple[str, str], tuple[int, str]], customers: tuple[int, int]) -> None:
     """Write ``results`` over the ``stored`` hits ((customer id, entry key) -> (hit id, status)) of the customers
     with ids in the ``customers`` range: new rows inserted, known ones updated and the rest retired, each
@@ -601,7 +646,7 @@ def _status(result: ScreeningResult, before: str, verdict: str | None) -> str:
     return before if before in ("new", "open") else "new"
 
 
-def _valid_verdicts(session: Session, hashes: dict[str, str],
+def _valid_verdicts(session: Session, hashes: _EntryHashes,
                     customers: tuple[int, int]) -> dict[tuple[str, str], str]:
     """The latest disposition per pair of the customers in the id range, only where the entry's content is
     what the reviewer saw."""
@@ -611,7 +656,7 @@ def _valid_verdicts(session: Session, hashes: dict[str, str],
              .where(DispositionRecord.customer_id.between(*customers)).order_by(DispositionRecord.id))
     for customer_id, entry_key, seen_hash, verdict in session.execute(query):
         pair = (str(customer_id), entry_key)
-        if hashes.get(entry_key) == seen_hash:
+        if hashes[entry_key] == seen_hash:
             verdicts[pair] = verdict
         else:
             verdicts.pop(pair, None)
