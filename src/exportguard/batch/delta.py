@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from functools import cached_property
 from itertools import chain
 from operator import attrgetter
@@ -90,6 +90,9 @@ class DeltaScreen:
     #: Customer id -> keys of unchanged entries with a previous result for that customer.
     recorded: Mapping[str, frozenset[str]]
     threshold: float = RECORD_FLOOR
+    #: Each distinct question's results (see :class:`DueScreen`), kept across the screens of a caller that screens a
+    #: customer file chunk by chunk with screens over the same lists and changes (the customer store).
+    answered: dict[tuple[object, ...], list[ScreeningResult]] = field(default_factory=dict, compare=False, repr=False)
 
     def __call__(self, customers: list[Customer]) -> list[ScreeningResult]:
         due, screen = self.due(customers)
@@ -121,7 +124,7 @@ class DueScreen:
         results = list[ScreeningResult]()
         # Customer files repeat parties (a company under several customer numbers, ship-to and bill-to records):
         # a screen is a function of what it is asked, so each distinct question is screened once.
-        answered: dict[tuple[object, ...], list[ScreeningResult]] = {}
+        answered = self.delta.answered
         for customer in customers:
             entries, reaching = self.delta.recorded.get(customer.id, _NONE), customer.id in self.reaching
             question = (_name_as_asked(customer), customer.country, customer.address, entries, reaching)

@@ -217,6 +217,9 @@ class StoredScreen:
 
     full: FullScreen
     changed: Screener | None = None
+    #: The delta screens' answers by question, kept from chunk to chunk in each worker: a customer master repeats
+    #: its parties far apart (ids in import order), beyond the reach of one chunk.
+    answered: dict[tuple[object, ...], list[ScreeningResult]] = field(default_factory=dict, compare=False, repr=False)
 
     def __call__(self, rows: Sequence[StoredRow]) -> list[ScreeningResult]:
         # The stored forms are read here, in the workers: reading them all in the parent, which reads and writes
@@ -227,7 +230,7 @@ class StoredScreen:
         if self.changed is None:
             return self.full(customers)
         recorded = {row[0]: frozenset(row[6]) for row in rows if row[6]}
-        delta = DeltaScreen(self.full.screener, self.changed, recorded, self.full.threshold)
+        delta = DeltaScreen(self.full.screener, self.changed, recorded, self.full.threshold, self.answered)
         return ChangedOrFresh(self.full, delta, frozenset(row[0] for row in rows if row[5]))(customers)
 
 
@@ -321,8 +324,9 @@ def rescreen_customers(session: Session, actor: str, runner: LocalRunner | None 
 def _collector_for(plan: _Plan) -> AbstractContextManager[None]:
     """The collector paused through a delta run's chunks, as through the in-memory delta re-screen (its workers,
     forked meanwhile, inherit that): each chunk is thousands of customers read, sent and looked over at once, which
-    every collection would walk again; they make no reference cycles to free. A full run's chunks are small and its
-    workers screen for minutes: the collector stays on."""
+    every collection would walk again (it cost the parent a third of its time); what cyclic garbage the run leaves
+    is collected after it. A full run's chunks are small and its workers screen for minutes: the collector stays
+    on."""
     return collector_paused() if plan.screen.changed is not None else nullcontext()
 
 
