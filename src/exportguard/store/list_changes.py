@@ -9,7 +9,6 @@ removed or modified are read back.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -30,7 +29,6 @@ class _Entry:
     """Where an entry of a layered snapshot comes from: a stored version's row (with its stored content hash), or
     a bundled part's party."""
 
-    part: str
     row: int | Party
     stored_hash: str = ""
 
@@ -41,51 +39,81 @@ class _Entry:
 
 def changes_since(session: Session, screened: list[ListVersionRecord], versions: list[ListVersionRecord],
                   new: ListSnapshot) -> ListDiff:
-    """``diff(combined(session, screened), new)``, where ``new`` is ``combined(session, versions)``: entries of
-    the same version are the same, others are compared by their stored content hashes, and only the parties
-    removed or modified are read back from the store."""
-    before, after = _layered_entries(session, screened), _layered_entries(session, versions)
-    differing = [key for key, entry in after.items() if key in before and _differ(before[key], entry)]
+    """``diff(combined(session, screened), new)``, where ``new`` is ``combined(session, versions)``: a list taken
+    from the same version on both sides is unchanged; the others' entries are compared by their stored content
+    hashes, and only the parties removed or modified are read back from the store."""
+    before_parts, after_parts = _layers(session, screened), _layers(session, versions)
+    moved = {code for code in {*before_parts, *after_parts} if _source(before_parts, code) != _source(after_parts, code)}
+    before, after = _entries(session, before_parts, moved), _entries(session, after_parts, moved)
+    differing = [key for key, entry in after.items() if key in before and before[key].content_hash() !=
+                 entry.content_hash()]
     old = _parties(session, [before[key] for key in differing] + [entry for key, entry in before.items()
                                                                   if key not in after])
     parties = new.by_key()
     modified = [Modified(old[key], parties[key], fields) for key in differing
                 if (fields := changed_fields(old[key], parties[key]))]
-    return ListDiff(added=tuple(parties[key] for key in after if key not in before),
+    return ListDiff(added=tuple(party for key, party in parties.items() if key in after and key not in before),
                     removed=tuple(old[key] for key in before if key not in after), modified=tuple(modified))
 
 
-def _differ(before: _Entry, after: _Entry) -> bool:
-    return before.part != after.part and before.content_hash() != after.content_hash()
+#: A part of a layered snapshot: a stored version, or a bundled part.
+_Part = ListVersionRecord | ListSnapshot
 
 
-def _layered_entries(session: Session, versions: list[ListVersionRecord]) -> dict[str, _Entry]:
-    """Entry key -> where it comes from in ``combined(session, versions)``, in its order: each list from the most
-    recently loaded version that has it, else from the bundled lists; read from the stored keys and hashes."""
-    claimed: set[str] = set()
+def _source(layers: dict[str, tuple[int, str, _Part]], code: str) -> str | None:
+    """The version id a list is taken from, if any."""
+    return layers[code][1] if code in layers else None
+
+
+def _layers(session: Session, versions: list[ListVersionRecord]) -> dict[str, tuple[int, str, _Part]]:
+    """List code -> the part ``combined(session, versions)`` takes it from (as :func:`exportguard.lists.model.layered`
+    does: the most recently loaded version that has it, else the bundled lists), as (the part's place in the
+    layering, its version id, the part)."""
+    parts: list[_Part] = [*sorted(versions, key=lambda version: version.loaded_at, reverse=True), *bundled_parts()]
+    layers: dict[str, tuple[int, str, _Part]] = {}
+    for place, part in enumerate(parts):
+        for code in _lists_of(session, part):
+            layers.setdefault(code, (place, _version_id(part), part))
+    return layers
+
+
+def _version_id(part: _Part) -> str:
+    return part.id if isinstance(part, ListVersionRecord) else part.version.id
+
+
+def _lists_of(session: Session, part: _Part) -> set[str]:
+    """The list codes a part holds: counted at load for a stored version (read from its keys for one stored
+    without the counts)."""
+    if isinstance(part, ListSnapshot):
+        return {party.list_code for party in part.parties}
+    if part.list_counts is not None:
+        return set(part.list_counts)
+    keys = session.scalars(select(ListEntryRecord.entry_key).where(ListEntryRecord.version_id == part.id))
+    return {_list_code(key) for key in keys}
+
+
+def _list_code(key: str) -> str:
+    """The list code of an entry key (:attr:`Party.key`: the list code and the source id)."""
+    return key.partition(":")[0]
+
+
+def _entries(session: Session, layers: dict[str, tuple[int, str, _Part]], codes: set[str]) -> dict[str, _Entry]:
+    """Entry key -> where it comes from, of the lists ``codes``, in the layered snapshot's order."""
+    taken: dict[int, tuple[_Part, set[str]]] = {}
+    for code in codes & layers.keys():
+        place, _id, part = layers[code]
+        taken.setdefault(place, (part, set()))[1].add(code)
     entries: dict[str, _Entry] = {}
-    for version in sorted(versions, key=lambda version: version.loaded_at, reverse=True):
+    for _place, (part, lists) in sorted(taken.items(), key=lambda item: item[0]):
+        if isinstance(part, ListSnapshot):
+            entries.update((party.key, _Entry(party)) for party in part.parties
+                           if party.list_code in lists)
+            continue
         query = (select(ListEntryRecord.id, ListEntryRecord.entry_key, ListEntryRecord.content_hash)
-                 .where(ListEntryRecord.version_id == version.id).order_by(ListEntryRecord.id))
-        claimed |= _take(entries, claimed, ((key, _Entry(version.id, row, hashed))
-                                            for row, key, hashed in session.execute(query)))
-    for part in bundled_parts():
-        claimed |= _take(entries, claimed, ((party.key, _Entry(part.version.id, party))
-                                            for party in part.parties))
+                 .where(ListEntryRecord.version_id == part.id).order_by(ListEntryRecord.id))
+        entries.update((key, _Entry(row, hashed)) for row, key, hashed in session.execute(query)
+                       if _list_code(key) in lists)
     return entries
-
-
-def _take(entries: dict[str, _Entry], claimed: set[str], part: Iterable[tuple[str, _Entry]]) -> set[str]:
-    """Add a part's entries of the lists no earlier part had (as :func:`exportguard.lists.model.layered` does);
-    return the lists the part has."""
-    lists: set[str] = set()
-    for key, entry in part:
-        # A key is the list code and the source id (Party.key).
-        code = key.partition(":")[0]
-        lists.add(code)
-        if code not in claimed:
-            entries[key] = entry
-    return lists
 
 
 def _parties(session: Session, entries: list[_Entry]) -> dict[str, Party]:
