@@ -50,3 +50,20 @@ def start_server(database_url: str, port: int) -> subprocess.Popen[bytes]:
             time.sleep(0.1)
     server.kill()
     raise RuntimeError(f"server did not start: {server.stderr.read().decode() if server.stderr else ''}")
+
+
+class Killed(Exception):
+    """Stands in for a kill between two chunks of a re-screen."""
+
+
+def kill_after(chunks: int) -> object:
+    """A re-screen's progress callback that kills it once ``chunks`` chunks are screened: those are committed, the
+    next is not."""
+    seen: list[int] = []
+
+    def progress(count: int) -> None:
+        seen.append(count)
+        if len(seen) > chunks:
+            raise Killed
+
+    return progress

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from licensing_support import Killed, kill_after
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -40,9 +41,6 @@ DRAFT = {"title": "Routers", "applicant": "Acme Networks Inc.", "destination": "
          "items": [{"eccn": "5A992.c", "description": "routers", "quantity": 1, "value": "1.00"}]}
 
 
-class Killed(Exception):
-    """Stands in for a kill between two chunks."""
-
 
 def _load(sessions: sessionmaker[Session], customers: int) -> None:
     """The Entity List excerpt and ``customers`` customers, one in five named as a listed entity."""
@@ -60,16 +58,6 @@ def _hits(sessions: sessionmaker[Session]) -> dict[tuple[int, str], tuple[float,
         return {(h.customer_id, h.entry_key): (h.score, h.status) for h in session.scalars(select(ScreeningHitRecord))}
 
 
-def _kill_after(chunks: int) -> object:
-    seen = []
-
-    def progress(count: int) -> None:
-        seen.append(count)
-        if len(seen) > chunks:
-            raise Killed
-
-    return progress
-
 
 def test_a_killed_rescreen_resumes_after_its_checkpoint_and_ends_as_a_full_one(
     sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
@@ -77,7 +65,7 @@ def test_a_killed_rescreen_resumes_after_its_checkpoint_and_ends_as_a_full_one(
     monkeypatch.setattr(customer_store, "CHUNK_CUSTOMERS", 40)
     _load(sessions, 200)
     with pytest.raises(Killed):
-        rescreen_in_chunks(sessions, "test", RUNNER, _kill_after(2))  # type: ignore[arg-type]
+        rescreen_in_chunks(sessions, "test", RUNNER, kill_after(2))  # type: ignore[arg-type]
     with sessions() as session:
         run = session.scalars(select(RescreenRun)).one()
         assert run.finished_at is None
@@ -112,7 +100,7 @@ def test_a_resumed_rescreen_reports_the_customers_it_could_not_screen_before_and
     _load(sessions, 200)
     _written_past_import(sessions, {"K-3": {"country": "XX"}, "K-150": {"country": "ZZ"}, "K-190": {"name": "  "}})
     with pytest.raises(Killed):
-        rescreen_in_chunks(sessions, "test", RUNNER, _kill_after(2))  # type: ignore[arg-type]
+        rescreen_in_chunks(sessions, "test", RUNNER, kill_after(2))  # type: ignore[arg-type]
     with sessions() as session:
         assert session.scalars(select(RescreenRun)).one().counts["unscreenable"] == 1  # K-3's chunk was committed
     resumed = rescreen_in_chunks(sessions, "test", RUNNER, resume_only=True)

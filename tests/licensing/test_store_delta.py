@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+from licensing_support import Killed, kill_after
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -27,9 +28,6 @@ RUNNER = LocalRunner(processes=1)
 #: The fixtures are far smaller than the bundled lists they stand in for: the guard refuses them without one.
 FORCED = "test fixture"
 
-
-class Killed(Exception):
-    """Stands in for a kill between two chunks."""
 
 
 @cache
@@ -102,16 +100,6 @@ def _stored(sessions: sessionmaker[Session]) -> dict[tuple[str, str], tuple[floa
         return {(ref, key): (score, status) for ref, key, score, status in session.execute(query)}
 
 
-def _kill_after(chunks: int) -> object:
-    seen: list[int] = []
-
-    def progress(count: int) -> None:
-        seen.append(count)
-        if len(seen) > chunks:
-            raise Killed
-
-    return progress
-
 
 def test_a_killed_delta_rescreen_resumes_after_its_chunk_and_stores_the_hits_of_a_full_one(
     sessions: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
@@ -127,7 +115,7 @@ def test_a_killed_delta_rescreen_resumes_after_its_chunk_and_stores_the_hits_of_
     with write_transaction(sessions) as session:
         _recorded(session, _sdn("2021-07"))
     with pytest.raises(Killed):
-        rescreen_in_chunks(sessions, "test", RUNNER, _kill_after(2))  # type: ignore[arg-type]
+        rescreen_in_chunks(sessions, "test", RUNNER, kill_after(2))  # type: ignore[arg-type]
     with sessions() as session:
         run = session.scalars(select(RescreenRun).where(RescreenRun.finished_at.is_(None))).one()
         assert (run.mode, run.last_customer_id) == ("delta", 14)
