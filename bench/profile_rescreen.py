@@ -1,9 +1,13 @@
 """Where the real `exportguard rescreen` path spends its time, stage by stage, outside and inside screening.
 
-Run: python bench/profile_rescreen.py [--store-names 30000] [--json out.json]
+Run: python bench/profile_rescreen.py [--store-names 30000] [--delta] [--json out.json]
 
 The store is bench/rescreen_scale.py's (the 2022 CSL in force beside the other bundled lists, customers
-stored with their normal forms). Two runs of ``rescreen_in_chunks`` over a fresh copy each:
+stored with their normal forms); with ``--delta``, its store_delta section's: the SDN of 2021-07-07 on top,
+every customer screened against it in full, then the SDN of 2021-08-20 loaded, and the re-screen is the delta
+`exportguard rescreen` runs after that change (its stages split further: the plan's lists, index and list
+changes, the selection of the customers due and their screen). Two runs of ``rescreen_in_chunks`` over a fresh
+copy each:
 
 1. in process (``LocalRunner(processes=1)``) under cProfile, so every stage is on one thread: the plan
    (lists read back from the store, index build, content hashes), reading chunks (SQL and the JSON of the
@@ -29,9 +33,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rescreen_scale import ended_children, stored_customers
+from rescreen_scale import ended_children, stored_customers, stored_sdn_change
 
 from exportguard.batch.runner import LocalRunner
+from exportguard.store.base import make_engine, session_factory
 from exportguard.store.customer_store import rescreen_in_chunks
 
 #: (stage, function as cProfile names it: file suffix, function name); cumulative time of each.
@@ -44,6 +49,22 @@ STAGES = (
     ("commits (fsync)", "~", "<method 'commit' of 'sqlite3.Connection' objects>"),
     ("finish (audit record)", "customer_store.py", "_finish"),
 )
+#: A delta re-screen's stages: the plan's parts, and inside the worker's function the selection and the screen of
+#: the customers it finds due.
+DELTA_STAGES = (
+    ("plan: all", "customer_store.py", "_plan"),
+    ("plan: lists read back from the store (entries' JSON, bundled lists)", "customer_store.py", "combined"),
+    ("plan: index of the lists in force", "screener.py", "with_native_names"),
+    ("plan: list changes from the stored hashes", "list_changes.py", "changes_since"),
+    ("plan: list changes by diff() of the old and new snapshots", "versions.py", "diff"),
+    ("read chunks (SQL)", "customer_store.py", "_stored_chunks"),
+    ("screen (worker function)", "customer_store.py", "__call__"),
+    ("  selection of the customers due (words, reach test)", "delta.py", "due"),
+    ("  screen of the customers due", "delta.py", "_screened"),
+    ("write hits, statuses, checkpoint", "customer_store.py", "_apply_chunk"),
+    ("commits (fsync)", "~", "<method 'commit' of 'sqlite3.Connection' objects>"),
+    ("finish (audit record)", "customer_store.py", "_finish"),
+)
 
 
 def _cumulative(stats: pstats.Stats, suffix: str, name: str) -> float:
@@ -52,9 +73,17 @@ def _cumulative(stats: pstats.Stats, suffix: str, name: str) -> float:
                if function == name and path.endswith(suffix))
 
 
-def in_process(count: int) -> dict[str, Any]:
+def store(count: int, delta: bool, directory: str) -> Any:
+    """The session factory of a store in ``directory`` as the profiled re-screen starts from."""
+    if not delta:
+        return stored_customers(count, 0.01, directory)
+    stored_sdn_change(count, 0.01, directory)
+    return session_factory(make_engine(f"sqlite:///{directory}/bench.db"))
+
+
+def in_process(count: int, delta: bool) -> dict[str, Any]:
     directory = tempfile.mkdtemp(prefix="profile-rescreen-")
-    sessions = stored_customers(count, 0.01, directory)
+    sessions = store(count, delta, directory)
     profile = cProfile.Profile()
     profile.enable()
     rescreen_in_chunks(sessions, "bench", LocalRunner(processes=1))
@@ -62,34 +91,41 @@ def in_process(count: int) -> dict[str, Any]:
     shutil.rmtree(directory)
     stats = pstats.Stats(profile)
     total: float = stats.total_tt  # type: ignore[attr-defined]
-    stages = {stage: round(_cumulative(stats, suffix, name), 3) for stage, suffix, name in STAGES}
+    stages = {stage: round(_cumulative(stats, suffix, name), 3) for stage, suffix, name in
+              (DELTA_STAGES if delta else STAGES)}
     return {"customers": count, "profiled_total_s": round(total, 2), "stages_s": stages}
 
 
-def on_all_cores(count: int) -> dict[str, Any]:
+def on_all_cores(count: int, delta: bool) -> dict[str, Any]:
     directory = tempfile.mkdtemp(prefix="profile-rescreen-")
-    sessions = stored_customers(count, 0.01, directory)
-    before = resource.getrusage(resource.RUSAGE_SELF)
+    sessions = store(count, delta, directory)
+    # The set-up's own workers (the delta's first, full re-screen) have ended: only this run's are counted.
+    before, earlier = _cpu(resource.getrusage(resource.RUSAGE_SELF)), _cpu(ended_children())
     start = time.perf_counter()
     rescreen_in_chunks(sessions, "bench", LocalRunner())
     seconds = time.perf_counter() - start
-    after, workers = resource.getrusage(resource.RUSAGE_SELF), ended_children()
+    parent, workers = _cpu(resource.getrusage(resource.RUSAGE_SELF)) - before, _cpu(ended_children()) - earlier
     shutil.rmtree(directory)
-    parent = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
-    return {"customers": count, "seconds": round(seconds, 1), "names_per_s": round(count / seconds),
-            "parent_cpu_s": round(parent, 1), "workers_cpu_s": round(workers.ru_utime + workers.ru_stime, 1)}
+    return {"customers": count, "seconds": round(seconds, 2), "names_per_s": round(count / seconds),
+            "parent_cpu_s": round(parent, 2), "workers_cpu_s": round(workers, 2)}
+
+
+def _cpu(used: resource.struct_rusage) -> float:
+    return used.ru_utime + used.ru_stime
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--store-names", type=int, default=30_000)
+    parser.add_argument("--delta", action="store_true", help="the delta re-screen after the weekly SDN change")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    profiled, cores = in_process(args.store_names), on_all_cores(args.store_names)
+    profiled, cores = in_process(args.store_names, args.delta), on_all_cores(args.store_names, args.delta)
     total = profiled["profiled_total_s"]
-    print(f"in process, profiled: {args.store_names:,} stored customers, {total} s")
+    kind = "delta re-screen after the SDN change of 2021-08-20" if args.delta else "first, full re-screen"
+    print(f"in process, profiled: {args.store_names:,} stored customers, {kind}, {total} s")
     for stage, seconds in profiled["stages_s"].items():
-        print(f"  {stage:52} {seconds:8.2f} s  {100 * seconds / total:5.1f}%  "
+        print(f"  {stage:68} {seconds:8.2f} s  {100 * seconds / total:5.1f}%  "
               f"{1e6 * seconds / args.store_names:7.1f} us/customer")
     per_customer = 1e6 / args.store_names
     print(f"all cores, unprofiled: {cores['seconds']} s, {cores['names_per_s']:,} names/s; CPU parent "
