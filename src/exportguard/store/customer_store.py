@@ -363,8 +363,9 @@ def _plan(session: Session, runner: LocalRunner, full: bool, resume_only: bool,
     total = session.scalar(select(func.count()).select_from(CustomerRecord)) or 0
     summary = RescreenSummary(new.version.id, total, mode=mode, reason=reason, resumed_after=after,
                               carried=dict(unfinished.counts) if resuming and unfinished else {})
-    return _Plan(version_ids, new, screen, after, gone, _EntryHashes(new.by_key()), summary, unfinished.id if resuming and unfinished else None,
-                 unfinished.id if unfinished and not resuming else None)
+    resume_run = unfinished.id if resuming and unfinished else None
+    abandon_run = unfinished.id if unfinished and not resuming else None
+    return _Plan(version_ids, new, screen, after, gone, _EntryHashes(new.by_key()), summary, resume_run, abandon_run)
 
 
 def _claim(session: Session, plan: _Plan, actor: str) -> None:

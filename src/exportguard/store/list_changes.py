@@ -43,10 +43,11 @@ def changes_since(session: Session, screened: list[ListVersionRecord], versions:
     from the same version on both sides is unchanged; the others' entries are compared by their stored content
     hashes, and only the parties removed or modified are read back from the store."""
     before_parts, after_parts = _layers(session, screened), _layers(session, versions)
-    moved = {code for code in {*before_parts, *after_parts} if _source(before_parts, code) != _source(after_parts, code)}
+    moved = {code for code in {*before_parts, *after_parts}
+             if _source(before_parts, code) != _source(after_parts, code)}
     before, after = _entries(session, before_parts, moved), _entries(session, after_parts, moved)
-    differing = [key for key, entry in after.items() if key in before and before[key].content_hash() !=
-                 entry.content_hash()]
+    differing = [key for key, entry in after.items()
+                 if key in before and before[key].content_hash() != entry.content_hash()]
     old = _parties(session, [before[key] for key in differing] + [entry for key, entry in before.items()
                                                                   if key not in after])
     parties = new.by_key()
