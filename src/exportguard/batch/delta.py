@@ -288,9 +288,9 @@ def rescreen(
         full = full or with_native_names(new)
         screen = DeltaScreen(full, delta_screener(new, changes, full), recorded_pairs(previous, changes),
                              runner.threshold)
-        # Customers with results before are due whatever the selection finds: a worker screens them meanwhile.
-        # By name, so that one party under several customer numbers falls in one chunk, screened once.
-        recorded = sorted((file.customers[at] for at in file.positions_of(screen.recorded)), key=attrgetter("name"))
+        # Customers with results before are due whatever the selection finds: a worker screens them meanwhile (each
+        # process screens a question once, whichever chunks it meets it in: DeltaScreen.answered).
+        recorded = [file.customers[at] for at in file.positions_of(screen.recorded)]
         with runner.screening_aside(DueScreen(screen, _NONE), recorded) as recorded_results:
             due, due_screen = screen.due(file)
             if progress:

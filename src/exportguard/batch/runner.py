@@ -191,8 +191,9 @@ def _screen_in_worker(part: Sequence[Any] | range) -> tuple[int, list[ResultRow]
 #: fork one from a large heap and tear it down (fewer are screened by the caller when it gathers them).
 ASIDE_PER_HELPER = 500
 #: Customers per chunk of a screening aside: small enough that the caller, once done with its own work, takes
-#: up a fair share of what the workers have not begun; large enough that claiming one costs nothing.
-ASIDE_CHUNK = 50
+#: up a fair share of what the workers have not begun, and waits for little more than the last chunk a worker
+#: began (about 1 ms at a delta re-screen's rate); large enough that claiming one costs nothing.
+ASIDE_CHUNK = 20
 
 
 class SharedChunks:

@@ -16,7 +16,7 @@ from collections.abc import Set as AbstractSet
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import compress, islice, pairwise
+from itertools import chain, compress, islice, pairwise
 from typing import TYPE_CHECKING, NamedTuple
 
 from rapidfuzz import process
@@ -596,14 +596,12 @@ class NameIndex:
         change both ends of a long word are rare; only such words pay for the scan)."""
         # Two edits are a misspelling only once either word has TWO_EDIT_LENGTH letters.
         lengths = range(max(len(token) - 2, TWO_EDIT_LENGTH if len(token) < TWO_EDIT_LENGTH else 0), len(token) + 3)
-        nearby = {
-            word
-            for end in ("^" + token[0], token[-1] + "$")
-            for length in lengths
-            for word in self._by_end.get((end, length), ())
-        }
-        found = process.extract(token, list(nearby), scorer=OSA.distance, score_cutoff=2, limit=None)
-        return [word for word, _distance, _position in found]
+        by_end = self._by_end
+        # Joined at C speed; a word beginning and ending with the token's letters is scanned twice, found once.
+        nearby = list(chain.from_iterable(by_end.get((end, length), ()) for end in ("^" + token[0], token[-1] + "$")
+                                          for length in lengths))
+        found = process.extract(token, nearby, scorer=OSA.distance, score_cutoff=2, limit=None)
+        return list(dict.fromkeys(word for word, _distance, _position in found))
 
 
 def is_distinctive_spelling(spelt: str, weight: float) -> bool:
