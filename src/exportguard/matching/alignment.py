@@ -483,9 +483,23 @@ def word_reaches(index: NameIndex, pairs: Sequence[tuple[str, str]]) -> list[Wor
         batch = missing[start : start + block]
         resembled, far = _resembled_many(batch, sites.words, sites.raws, sites.rewritten)
         index.learn_far_words(far)
+        far_words = set(far)
         for pair, found in zip(batch, resembled, strict=True):
-            reaches[pair] = _remembered(index, pair, _reach_of(index, *pair, found))
+            token = pair[0]
+            untouched = not found and token in far_words and not index.begins_or_joins(token)
+            reach = _reach_of_untouched(index, token) if untouched else _reach_of(index, *pair, found)
+            reaches[pair] = _remembered(index, pair, reach)
     return [reaches[pair] for pair in pairs]
+
+
+def _reach_of_untouched(index: NameIndex, token: str) -> WordReach:
+    """:func:`_reach_of` of a word that resembles no indexed word (as normalised or as written), is more than two
+    edits from every one, and neither begins one nor spells two joined up (most of a customer file's words, against
+    a list change): it retrieves no name (its neighbours are within two edits), stands for none (so is what it stands
+    for), joins none and resembles none, so it reaches none; only its weight and whether it is distinctive, the
+    whole list's, count."""
+    facts = word_facts(index.vocabulary, token)
+    return WordReach(False, frozenset(), facts.distinctive, False, (), facts.weight, {})
 
 
 def _remembered(index: NameIndex, pair: tuple[str, str], reach: WordReach) -> WordReach:

@@ -501,6 +501,17 @@ class NameIndex:
             self._word_starts = frozenset(key[:end] for key in keys for end in range(1, len(key) + 1))
         return self._word_starts
 
+    @property
+    def vocabulary(self) -> NameIndex:
+        """The index whose vocabulary decides what a word stands for and weighs: this one, or, for a part of a
+        larger list, the larger list's."""
+        return self._vocabulary
+
+    def begins_or_joins(self, token: str) -> bool:
+        """Whether the word begins an indexed word or compact name, or spells two neighbouring words of an indexed
+        name joined up."""
+        return token in self._starts() or token in self._joined
+
     def may_reach(self, token: str) -> bool:
         """Whether a query can reach an indexed name through this word: it retrieves names on its own, stands
         for an indexed word, or begins an indexed word or compact name that joined-up query words could
