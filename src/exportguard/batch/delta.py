@@ -98,23 +98,30 @@ class DeltaScreen:
         due, screen = self.due(customers)
         return screen(due)
 
-    def due(self, customers: Sequence[Customer] | CustomerFile) -> tuple[list[Customer], DueScreen]:
+    @cached_property
+    def changed_keys(self) -> frozenset[str]:
+        """The keys of the changed entries (added or modified)."""
+        return frozenset(party.key for party in self.changed.parties)
+
+    def due(self, customers: Sequence[Customer] | CustomerFile,
+            recorded_at: Sequence[int] | None = None) -> tuple[list[Customer], DueScreen]:
         """The customers to screen again, in order, and the screen for them: those with results before, and those
         that may score on a changed entry (``Screener.may_hit_many``: the word-by-word test for all of them at
-        once, then the score bound for the few it admits)."""
+        once, then the score bound for the few it admits). ``recorded_at``: the positions of those with results
+        before, if the caller has looked them up already (after a fork, every look-up copies pages)."""
         file = customers if isinstance(customers, CustomerFile) else CustomerFile(tuple(customers))
         customers, words = file.customers, file.words
         reaching = [words.positions[at] for at in self.changed.may_hit_many(words.queries, self.threshold, words.words)]
         # Names the screener refuses are due too, so that their screen reports why (never a silent "no change").
         reaching += words.refused
-        due = sorted({*reaching, *file.positions_of(self.recorded)})
+        due = sorted({*reaching, *(file.positions_of(self.recorded) if recorded_at is None else recorded_at)})
         return [customers[at] for at in due], DueScreen(self, frozenset(customers[at].id for at in reaching))
 
 
 @dataclass(frozen=True)
 class DueScreen:
-    """Screens the customers a :class:`DeltaScreen` found due: on the changed entries those that may score there
-    (``reaching``), then with the full screener on the entries they scored on and those they had results on."""
+    """Screens the customers a :class:`DeltaScreen` found due with the full screener: those that may score on a
+    changed entry (``reaching``) on the changed entries, and every one on the entries it had results on."""
 
     delta: DeltaScreen
     #: Ids of the customers that may score on a changed entry.
@@ -139,8 +146,9 @@ class DueScreen:
         its name or country cannot be screened, the result saying why."""
         delta = self.delta
         try:
-            if reaching:
-                entries |= {hit.party.key for hit in screen_customer(delta.changed, customer, delta.threshold)}
+            # The full screen's hits on the changed entries are those the small index finds, re-scored (it finds every
+            # one): asked of the full screen at once, the customer's words are retrieved once, not in each index.
+            entries = entries | delta.changed_keys if reaching else entries
             hits = screen_customer(delta.full, customer, delta.threshold, entries) if entries else []
         except ScreeningInputError as error:
             return [ScreeningResult.unscreenable(customer, error, delta.full.list_version)]
@@ -290,9 +298,10 @@ def rescreen(
                              runner.threshold)
         # Customers with results before are due whatever the selection finds: a worker screens them meanwhile (each
         # process screens a question once, whichever chunks it meets it in: DeltaScreen.answered).
-        recorded = [file.customers[at] for at in file.positions_of(screen.recorded)]
+        recorded_at = file.positions_of(screen.recorded)
+        recorded = [file.customers[at] for at in recorded_at]
         with runner.screening_aside(DueScreen(screen, _NONE), recorded) as recorded_results:
-            due, due_screen = screen.due(file)
+            due, due_screen = screen.due(file, recorded_at)
             if progress:
                 progress(len(file.customers) - len(due))
             results = _screened_reaching(runner, due_screen, due, progress)
