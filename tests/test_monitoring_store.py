@@ -7,6 +7,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from monitoring_support import customers_meeting_a_change
 from sqlalchemy import select
 
 from exportguard.batch.runner import Customer, LocalRunner
@@ -42,14 +43,7 @@ def factory(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def _customers(old: ListSnapshot, new: ListSnapshot) -> list[Customer]:
-    """Names of entries the change removed, modified and left alone, plus added ones and negatives."""
-    changes = diff(old, new)
-    in_new, changed = new.by_key(), {party.key for party in changes.changed}
-    unchanged = [p for p in old.parties if p.key in in_new and p.key not in changed]
-    picked = [*changes.removed[:5], *[c.old for c in changes.modified if "name" in c.fields][:5],
-              *unchanged[:5], *changes.added[:5]]
-    names = [party.name for party in picked] + ["Siemens Healthineers AG", "Bosch Rexroth Limited"]
-    return [Customer(f"ERP-{number}", name) for number, name in enumerate(names)]
+    return customers_meeting_a_change(old, new, 5)
 
 
 def _hits(factory) -> dict[tuple[str, str], ScreeningHitRecord]:  # type: ignore[no-untyped-def]

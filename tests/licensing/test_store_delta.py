@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from licensing_support import Killed, kill_after
+from monitoring_support import customers_meeting_a_change
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -80,14 +81,7 @@ def test_the_changes_from_the_stored_hashes_are_the_diff_of_the_snapshots(
 
 def _customers() -> list[Customer]:
     """Names of SDN entries the 2019 -> 2021 change removed, modified, left alone and added, and negatives."""
-    old, new = _sdn("2019-01"), _sdn("2021-07")
-    changes = diff(old, new)
-    in_new, changed = new.by_key(), {party.key for party in changes.changed}
-    unchanged = [party for party in old.parties if party.key in in_new and party.key not in changed]
-    picked = [*changes.removed[:6], *[change.old for change in changes.modified if "name" in change.fields][:6],
-              *unchanged[:6], *changes.added[:6]]
-    names = [party.name for party in picked] + ["Siemens Healthineers AG", "Bosch Rexroth Limited"]
-    return [Customer(f"ERP-{number}", name) for number, name in enumerate(names)]
+    return customers_meeting_a_change(_sdn("2019-01"), _sdn("2021-07"), 6)
 
 
 def _stored(sessions: sessionmaker[Session]) -> dict[tuple[str, str], tuple[float, str]]:
