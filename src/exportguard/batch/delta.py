@@ -146,8 +146,8 @@ class DueScreen:
         its name or country cannot be screened, the result saying why."""
         delta = self.delta
         try:
-            # The full screen's hits on the changed entries are those the small index finds, re-scored (it finds every
-            # one): asked of the full screen at once, the customer's words are retrieved once, not in each index.
+            # Its hits on the changed entries are the full screen's on them: asked of the full screener at once, not of
+            # the changed entries' index first (and what that found re-scored), its words are retrieved once.
             entries = entries | delta.changed_keys if reaching else entries
             hits = screen_customer(delta.full, customer, delta.threshold, entries) if entries else []
         except ScreeningInputError as error:
