@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -169,3 +170,19 @@ def test_what_goes_wrong_in_a_worker_of_a_screening_aside_is_raised_in_the_calle
             time.sleep(0.01)
         gathered()
     assert multiprocessing.active_children() == []
+
+
+def test_a_screening_aside_left_without_gathering_ends_its_workers(sdn: ListSnapshot,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A caller that leaves without gathering (more rows than a pipe holds) does not leave a worker blocked on
+    sending them, nor a reaper waiting for it."""
+    monkeypatch.setattr(runner_module, "ASIDE_PER_HELPER", 1)
+    customers = _customers(sdn) * 8
+    screen = FullScreen(with_native_names(sdn))
+    assert len(repr([row.row() for row in screen(customers)])) > 2**17  # more than a pipe's buffer
+    with LocalRunner(processes=2).screening_aside(screen, customers):
+        pass
+    reaped = threading.Thread(target=runner_module.workers_reaped, daemon=True)
+    reaped.start()
+    reaped.join(timeout=60)
+    assert not reaped.is_alive() and multiprocessing.active_children() == []

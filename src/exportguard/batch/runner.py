@@ -225,19 +225,24 @@ ClaimedRows = list[tuple[int, list[ResultRow]]]
 
 
 def _screen_claimed(screen: PartitionScreen, customers: Sequence[Customer], chunks: SharedChunks,
-                    sent: Connection) -> None:
+                    sent: Connection, unread: Sequence[Connection]) -> None:
     """In a worker forked for a screening aside: the chunks it claims, screened, sent back as plain rows (or what
-    went wrong, so that the caller raises it)."""
+    went wrong, so that the caller raises it). ``unread``: the receiving ends this worker inherited, closed at once
+    so that the caller's are the only ones (should it leave without reading, a send fails instead of waiting)."""
+    for inherited in unread:
+        inherited.close()
     try:
         claimed: ClaimedRows | BaseException = [(start, [result.row() for result in results])
                                                 for start, results in chunks.screen(screen, customers)]
     except Exception as error:  # raised again by the caller
         claimed = error
-    try:
-        sent.send(claimed)
-    except Exception:  # an error that does not pickle: its text
-        sent.send(RuntimeError(f"screening worker failed: {claimed!r}"))
-    sent.close()
+    with sent:
+        try:
+            sent.send(claimed)
+        except OSError:  # the caller has left without gathering: nobody reads any more
+            return
+        except Exception:  # an error that does not pickle: its text
+            sent.send(RuntimeError(f"screening worker failed: {claimed!r}"))
 
 
 #: Partitions handed to the pool ahead of the one whose results are awaited, per worker process: enough
@@ -342,8 +347,9 @@ def _forked(screen: PartitionScreen, customers: Sequence[Customer], chunks: Shar
     try:
         for _ in range(count):
             receiving, sending = context.Pipe(duplex=False)
+            unread = [receiving, *(earlier for _worker, earlier in started)]
             worker: multiprocessing.process.BaseProcess = context.Process(
-                target=_screen_claimed, args=(screen, customers, chunks, sending), daemon=True)
+                target=_screen_claimed, args=(screen, customers, chunks, sending, unread), daemon=True)
             worker.start()
             sending.close()
             started.append((worker, receiving))
@@ -354,7 +360,9 @@ def _forked(screen: PartitionScreen, customers: Sequence[Customer], chunks: Shar
             worker.join()
         raise
     else:
-        for worker, _receiving in started:
+        for worker, receiving in started:
+            # Closed, should the caller have left without gathering: a worker blocked sending its rows then ends.
+            receiving.close()
             _reaped_aside(worker)
     finally:
         freeze_long_lived() if frozen_before else gc.unfreeze()
