@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from exportguard.batch import delta as delta_module
 from exportguard.batch import runner as runner_module
-from exportguard.batch.delta import CustomerFile, delta_screener, rescreen
+from exportguard.batch.delta import CustomerFile, DeltaScreen, DueScreen, delta_screener, rescreen
 from exportguard.batch.runner import Customer, LocalRunner, ScreeningResult
 from exportguard.lists import ofac_sdn
 from exportguard.lists.bundled import bundled_csl
@@ -314,3 +314,21 @@ def test_a_delta_screens_once_a_name_written_in_ways_that_normalise_alike(sdn_pa
     outcome = rescreen(new, changes, customers, before, runner)
     assert sorted(outcome.results, key=ScreeningResult.row) == sorted(full, key=ScreeningResult.row)
     assert len(set(screened) - {"S-long"}) == 1
+
+
+def test_a_name_the_screener_refuses_never_shares_the_answer_of_a_name_of_the_same_form(sdn_pair) -> None:  # type: ignore[no-untyped-def]
+    """Two customers with results on the same entry and names of the same normal form, one of them too long to
+    screen: the screen asks them apart, so the refused one gets its reason, never the other's hit."""
+    old, new = sdn_pair
+    changes = diff(old, new)
+    company = next(party for party in old.parties if party.entity_type != "Individual" and party.key not in changes.gone
+                   and len(normalize(party.name).tokens) >= 2)
+    too_long = f"{company.name}{'.' * 500}"
+    customers = [Customer("S-short", company.name, normalized=normalize(company.name)),
+                 Customer("S-long", too_long, normalized=normalize(too_long))]
+    assert customers[0].normalized.tokens == customers[1].normalized.tokens
+    full = with_native_names(new)
+    recorded = {customer.id: frozenset({company.key}) for customer in customers}
+    rows = DueScreen(DeltaScreen(full, delta_screener(new, changes, full), recorded), frozenset())(customers)
+    assert [(row.customer_id, row.screened) for row in rows] == [("S-short", True), ("S-long", False)]
+    assert rows[0].entry_key == company.key and "longer than" in rows[1].features
